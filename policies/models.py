@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.utils import timezone
+
+from policies import rules
+
+
+class Programme(models.Model):
+    """One issuing office's yearly 活动实施方案: everything year-specific, as data.
+
+    A 2024 programme is a new row (fixtures/), not new code. The clause references
+    (`clauses`) let every rule message cite the section it comes from.
+    """
+
+    code = models.SlugField("方案代码", max_length=32, unique=True)
+    name = models.CharField("方案名称", max_length=200)
+    year = models.PositiveSmallIntegerField("年度")
+    issuer = models.CharField("印发机关", max_length=200)
+    document_number = models.CharField("文号", max_length=100)
+    issued_on = models.DateField("印发日期", null=True, blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级方案", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    accepts_declarations = models.BooleanField(
+        "本级单位申报", default=False,
+        help_text="本级方案是否受理单位申报（省、市方案仅作为依据）。",
+    )
+    is_open = models.BooleanField("开放申报", default=True)
+
+    declaration_due_date = models.DateField("申报截止日期（含当日）", null=True, blank=True)
+    window_first_month = models.PositiveSmallIntegerField("活动起始月份", default=4)
+    window_last_month = models.PositiveSmallIntegerField("活动结束月份", default=11)
+    themes_per_unit = models.PositiveSmallIntegerField("每单位活动主题数", default=1)
+    summary_due_days = models.PositiveSmallIntegerField("活动后总结期限（天）", default=15)
+
+    forms = models.JSONField("活动形式", default=list, blank=True)
+    focus_topics = models.JSONField("重点主题", default=list, blank=True)
+    banner_templates = models.JSONField("会标模板", default=list, blank=True)
+    forbidden_banner_names = models.JSONField("会标禁用名称", default=list, blank=True)
+    participant_categories = models.JSONField("参与人员类别", default=list, blank=True)
+    publicity_channels = models.JSONField("宣传渠道", default=list, blank=True)
+    assessment_scheme = models.JSONField("考核指标", default=dict, blank=True)
+    clauses = models.JSONField("条款出处", default=dict, blank=True)
+
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=50, blank=True)
+    contact_email = models.EmailField("邮箱", blank=True)
+
+    class Meta:
+        verbose_name = "活动实施方案"
+        verbose_name_plural = "活动实施方案"
+        ordering = ["-year", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.document_number}）" if self.document_number else self.name
+
+    # -- policy accessors: what the rule functions need, from this row's data
+
+    def clause(self, key: str, default: str = "") -> str:
+        return self.clauses.get(key, default)
+
+    @property
+    def banner_rule(self) -> rules.BannerRule:
+        return rules.BannerRule(
+            templates=self.banner_templates, forbidden=self.forbidden_banner_names,
+            clause=self.clause("banner", "五(二)"),
+        )
+
+    def canonical_banner(self, unit_name: str) -> str:
+        return self.banner_rule.canonical(unit_name=unit_name, year=self.year)
+
+    @property
+    def window_months(self) -> list[int]:
+        return list(range(self.window_first_month, self.window_last_month + 1))
+
+    def label(self, collection: str, code: str) -> str:
+        for item in getattr(self, collection):
+            if item["code"] == code:
+                return item["label"]
+        return code
+
+    def deadline_passed(self, now: dt.datetime | None = None, extended_until: dt.date | None = None) -> bool:
+        if not self.declaration_due_date:
+            return False
+        return bool(rules.check_deadline(now or timezone.now(), due_date=self.declaration_due_date, extended_until=extended_until))
+
+    def manual_indicators(self) -> list[dict]:
+        return [i for i in self.assessment_scheme.get("indicators", []) if i.get("kind") == "manual"]

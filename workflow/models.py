@@ -1,0 +1,287 @@
+"""Declarations, their lifecycle, and the audit trail.
+
+`Declaration.state` is a protected django-fsm field: it only moves through the
+`@transition` methods below, and those are only called by `workflow.services`, which
+lock the row, check the permission and the policy guards, and write the audit event in
+the same database transaction. Transition bodies only set fields.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from policies.models import Programme
+from units.models import Unit
+
+
+class State(models.TextChoices):
+    DRAFTED = "drafted", "草稿"
+    SUBMITTED = "submitted", "已报送"
+    REVIEWED = "reviewed", "已审核"
+    SCHEDULED = "scheduled", "已排期"
+    HELD = "held", "已举办"
+    SUMMARIZED = "summarized", "已总结"
+    EVALUATED = "evaluated", "已评估"
+    CANCELLED = "cancelled", "已取消"
+
+
+BEFORE_HELD = [State.DRAFTED, State.SUBMITTED, State.REVIEWED, State.SCHEDULED]
+
+# The fields a unit fills on the 申报表 and may edit while drafted.
+CONTENT_FIELDS = (
+    "theme", "month", "form", "focus_topic", "description", "banner", "contact_name", "contact_phone",
+)
+
+
+class Declaration(ConcurrentTransitionMixin, models.Model):
+    """One unit's 申报表 for one programme, and everything that happens to it."""
+
+    programme = models.ForeignKey(Programme, verbose_name="实施方案", on_delete=models.PROTECT, related_name="declarations")
+    unit = models.ForeignKey(Unit, verbose_name="填报单位", on_delete=models.PROTECT, related_name="declarations")
+    state = FSMField("状态", default=State.DRAFTED, choices=State.choices, protected=True, db_index=True)
+
+    # 申报表
+    theme = models.CharField("活动主题", max_length=200, blank=True)
+    month = models.PositiveSmallIntegerField("活动时间（月份）", null=True, blank=True)
+    form = models.CharField("活动形式", max_length=32, blank=True)
+    focus_topic = models.CharField("重点主题", max_length=32, blank=True)
+    description = models.TextField("活动简介", blank=True)
+    banner = models.CharField("会标", max_length=200, blank=True)
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=50, blank=True)
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="填报人")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    # 报送 / 审核
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="报送人")
+    submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
+    first_submitted_at = models.DateTimeField("首次报送时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="审核人")
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    return_reason = models.TextField("退回理由", blank=True)
+    return_count = models.PositiveSmallIntegerField("退回次数", default=0)
+
+    # 排期
+    scheduled_month = models.PositiveSmallIntegerField("安排月份", null=True, blank=True)
+
+    # 举办
+    held_on = models.DateField("举办日期", null=True, blank=True)
+    place = models.CharField("举办地点", max_length=200, blank=True)
+    participants = models.JSONField("参与人员（按类别计数）", default=dict, blank=True)
+    banner_used = models.CharField("实际使用会标", max_length=200, blank=True)
+    logo_shown = models.BooleanField("现场展示LOGO", default=False)
+    publicity = models.JSONField("宣传报道", default=list, blank=True)
+    form_facts = models.JSONField("活动形式要素", default=dict, blank=True)
+
+    # 总结
+    summary_practice = models.TextField("做法", blank=True)
+    summary_effect = models.TextField("成效", blank=True)
+    summary_experience = models.TextField("经验", blank=True)
+    summarized_at = models.DateTimeField("总结时间", null=True, blank=True)
+    nominated = models.BooleanField("推荐为典型经验", default=False)
+    exemplary = models.BooleanField("典型经验", default=False)
+
+    # 评估
+    scores = models.JSONField("评估打分", default=dict, blank=True)
+    evaluation_comment = models.TextField("评估意见", blank=True)
+    evaluated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="评估人")
+    evaluated_at = models.DateTimeField("评估时间", null=True, blank=True)
+
+    cancel_reason = models.TextField("取消理由", blank=True)
+
+    # Head of this declaration's audit chain (see workflow.audit). Kept on the row
+    # that every transition already locks, so chains never wait for each other.
+    audit_seq = models.PositiveIntegerField(default=0, editable=False)
+    audit_head = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "申报"
+        verbose_name_plural = "申报"
+        ordering = ["programme", "unit__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "unit"],
+                condition=~Q(state="cancelled"),
+                name="one_live_declaration_per_unit_programme",
+                violation_error_message="本单位在该实施方案中已有一份有效申报。",
+            ),
+        ]
+        indexes = [models.Index(fields=["programme", "state"], name="decl_programme_state")]
+        permissions = [
+            ("review_declaration", "审核申报（批准、退回、取消、延期）"),
+            ("schedule_declaration", "统筹排期、认定典型经验"),
+            ("evaluate_declaration", "评估打分、查看审计日志"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit}·{self.theme or '（未填主题）'}"
+
+    # ------------------------------------------------------------ transitions
+    # Bodies only set fields; guards and permissions live in workflow.services.
+
+    @transition(field=state, source=State.DRAFTED, target=State.SUBMITTED)
+    def submit(self, *, user, when) -> None:
+        self.submitted_by, self.submitted_at = user, when
+        self.first_submitted_at = self.first_submitted_at or when
+
+    @transition(field=state, source=State.SUBMITTED, target=State.DRAFTED)
+    def withdraw(self) -> None:
+        pass
+
+    @transition(field=state, source=State.SUBMITTED, target=State.DRAFTED)
+    def return_to_unit(self, *, reason: str) -> None:
+        self.return_reason = reason
+        self.return_count += 1
+
+    @transition(field=state, source=State.SUBMITTED, target=State.REVIEWED)
+    def approve(self, *, user, when) -> None:
+        self.reviewed_by, self.reviewed_at = user, when
+
+    @transition(field=state, source=State.REVIEWED, target=State.SCHEDULED)
+    def schedule(self, *, month: int) -> None:
+        self.scheduled_month = int(month)
+
+    @transition(field=state, source=State.SCHEDULED, target=State.SCHEDULED)
+    def reschedule(self, *, month: int) -> None:
+        self.scheduled_month = int(month)
+
+    @transition(field=state, source=State.SCHEDULED, target=State.HELD)
+    def hold(self, **evidence) -> None:
+        for name, value in evidence.items():
+            setattr(self, name, value)
+
+    @transition(field=state, source=State.HELD, target=State.SUMMARIZED)
+    def summarize(self, *, when, **summary) -> None:
+        self.summarized_at = when
+        for name, value in summary.items():
+            setattr(self, name, value)
+
+    @transition(field=state, source=State.SUMMARIZED, target=State.EVALUATED)
+    def evaluate(self, *, user, when, scores: dict, comment: str) -> None:
+        self.evaluated_by, self.evaluated_at = user, when
+        self.scores, self.evaluation_comment = scores, comment
+
+    @transition(field=state, source=BEFORE_HELD, target=State.CANCELLED)
+    def cancel(self, *, reason: str) -> None:
+        self.cancel_reason = reason
+
+
+class DeadlineExtension(models.Model):
+    """The office lets one unit declare after the programme's deadline (延期)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="extensions", verbose_name="实施方案")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="extensions", verbose_name="单位")
+    until = models.DateField("延期至（含当日）")
+    reason = models.TextField("延期理由")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="批准人")
+    granted_at = models.DateTimeField("批准时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "申报延期"
+        verbose_name_plural = "申报延期"
+        constraints = [models.UniqueConstraint(fields=["programme", "unit"], name="one_extension_per_unit_programme")]
+
+    def __str__(self) -> str:
+        return f"{self.unit}延期至{self.until:%Y-%m-%d}"
+
+
+class AuditEvent(models.Model):
+    """One append-only, hash-chained audit row. Written only by `workflow.audit.record`.
+
+    Each declaration's events form one chain (`declaration`, `seq`); events outside any
+    declaration form the `global` chain (`declaration` NULL). On PostgreSQL a trigger
+    refuses UPDATE, DELETE and TRUNCATE (migration 0002).
+    """
+
+    seq = models.PositiveIntegerField("链内序号")
+    declaration = models.ForeignKey(Declaration, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name="申报")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="单位")
+    programme = models.ForeignKey(Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="实施方案")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="操作人")
+    action = models.CharField("操作", max_length=32, db_index=True)
+    from_state = models.CharField("原状态", max_length=16, blank=True)
+    to_state = models.CharField("新状态", max_length=16, blank=True)
+    reason = models.TextField("理由", blank=True)
+    changed = models.JSONField("变更内容", default=dict, blank=True)
+    created_at = models.DateTimeField("时间", db_index=True)
+    request_id = models.CharField("请求编号", max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["declaration", "seq"], name="audit_chain_position"),
+            models.UniqueConstraint(fields=["seq"], condition=Q(declaration__isnull=True), name="audit_global_chain_position"),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "action"], name="audit_unit_action"),
+            models.Index(fields=["programme", "action"], name="audit_programme_action"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action}"
+
+
+class AuditChain(models.Model):
+    """Head of a chain that no declaration row carries (today: the `global` chain)."""
+
+    key = models.CharField(max_length=32, primary_key=True)
+    seq = models.PositiveIntegerField(default=0)
+    head = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "审计链"
+        verbose_name_plural = "审计链"
+
+
+class AuditCheckpoint(models.Model):
+    """A periodic record of every chain head that moved since the previous checkpoint.
+
+    The union of all checkpoints is the last known head of every chain, so a chain that
+    was removed whole (events and declaration) is still found. Checkpoints chain to each
+    other and are append-only like events.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now)
+    heads = models.JSONField(default=dict)  # {"d:<id>" | "global": [seq, hash]}
+    chains = models.PositiveIntegerField(default=0)
+    events = models.PositiveBigIntegerField(default=0)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = "审计检查点"
+        verbose_name_plural = "审计检查点"
+        ordering = ["id"]
+
+
+class ScheduleVersion(models.Model):
+    """A published 活动计划安排表: a snapshot of every scheduled declaration's month.
+
+    Publishing makes version 1; every later change (a reschedule, more declarations)
+    makes the next version. Versions are never edited.
+    """
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="schedule_versions", verbose_name="实施方案")
+    number = models.PositiveIntegerField("版本号")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="发布人")
+    published_at = models.DateTimeField("发布时间", default=timezone.now)
+    reason = models.TextField("调整理由", blank=True)
+    entries = models.JSONField("安排", default=list)  # [{"declaration": id, "unit": id, "month": m}]
+
+    class Meta:
+        verbose_name = "活动计划安排表"
+        verbose_name_plural = "活动计划安排表"
+        ordering = ["programme", "-number"]
+        constraints = [models.UniqueConstraint(fields=["programme", "number"], name="one_schedule_version_number")]
+
+    def __str__(self) -> str:
+        return f"{self.programme.name} 第{self.number}版"

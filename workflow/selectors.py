@@ -1,0 +1,73 @@
+"""Reads. One queryset each, joined; no per-row permission checks.
+
+Visibility here is the same rule as `permissions.can_view`, expressed as SQL: a
+membership semi-join (user → unit role group → unit) for unit people, plus every
+declaration its unit has submitted at least once for office people (never-submitted
+drafts stay inside the unit).
+"""
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from policies.models import Programme
+from units.models import Unit, UnitRoleGroup
+from units.roles import PERM_OPERATE
+from workflow.errors import NotFound
+from workflow.models import AuditEvent, Declaration
+from workflow.permissions import is_assessor, is_office
+
+
+def unit_ids_of(user) -> QuerySet:
+    """Ids of the units where `user` is operator or leader (a subquery, not a list)."""
+    return UnitRoleGroup.objects.filter(group__user=user).values("unit_id")
+
+
+def units_of(user) -> QuerySet[Unit]:
+    if not (user and user.is_authenticated):
+        return Unit.objects.none()
+    return Unit.objects.filter(pk__in=unit_ids_of(user))
+
+
+def declarations_visible_to(user, *, programme: Programme | None = None) -> QuerySet[Declaration]:
+    if not (user and user.is_authenticated and user.is_active):
+        return Declaration.objects.none()
+    mine = Q(unit_id__in=unit_ids_of(user))
+    if is_office(user):
+        condition = mine | Q(first_submitted_at__isnull=False)
+    else:
+        condition = mine
+    qs = Declaration.objects.filter(condition).select_related("unit", "programme")
+    if programme is not None:
+        qs = qs.filter(programme=programme)
+    return qs
+
+
+def declaration_get(user, pk, *, for_update: bool = False) -> Declaration:
+    """The declaration if `user` may see it; NotFound for missing and forbidden alike."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    qs = declarations_visible_to(user)
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.get(pk=pk)
+    except Declaration.DoesNotExist:
+        raise NotFound() from None
+
+
+def declaration_history(user, declaration_id) -> QuerySet[AuditEvent]:
+    declaration = declaration_get(user, declaration_id)
+    return AuditEvent.objects.filter(declaration=declaration).select_related("actor").order_by("seq")
+
+
+def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
+    """The whole trail for assessors; nothing for anyone else."""
+    if not is_assessor(user):
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.select_related("actor", "unit", "declaration")
+
+
+def unit_may_operate(user, unit: Unit) -> bool:
+    return user.has_perm(f"units.{PERM_OPERATE}", unit)
