@@ -1,0 +1,71 @@
+"""Shared fixtures. Under CI=true, PostgreSQL and browser tests must run, never skip."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from tests import factories
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Outside CI, PostgreSQL-only tests skip on SQLite with a reason. In CI they fail."""
+    if is_postgres():
+        return
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            if IN_CI:
+                item.add_marker(pytest.mark.xfail(reason="never", run=False, strict=True))
+                raise pytest.UsageError("CI=true 但 DATABASE_URL 不是 PostgreSQL：PostgreSQL 测试不能跳过。")
+            item.add_marker(pytest.mark.skip(reason="需要 PostgreSQL：设置 DATABASE_URL=postgres://… 运行"))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if IN_CI and terminalreporter.stats.get("skipped"):
+        terminalreporter.write_line("CI=true：有测试被跳过，视为失败。", red=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if IN_CI and reporter and reporter.stats.get("skipped"):
+        session.exitstatus = 1
+
+
+@pytest.fixture
+def audit_flushable(transactional_db):
+    """Transactional PostgreSQL tests end with a flush (TRUNCATE) that the audit trigger
+    refuses. Flush on this session with triggers off (superuser-only, session-only); the
+    trigger itself stays in place for every other session.
+    """
+    yield
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+
+
+@pytest.fixture(autouse=True)
+def _triggers_on_for_this_session(django_db_blocker):
+    with django_db_blocker.unblock():
+        if is_postgres() and connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET session_replication_role")
+    yield
+
+
+@pytest.fixture
+def programme(db):
+    return factories.kaifu_programme()
+
+
+@pytest.fixture
+def world(programme):
+    """The Kaifu programme, two units with an operator and a leader each, and the office."""
+    return factories.World.build(programme)
