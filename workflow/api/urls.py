@@ -1,0 +1,2 @@
+"""JSON API under /api/ (issue 7)."""
+urlpatterns: list = []

@@ -1,0 +1,2 @@
+"""Pages (issue 4)."""
+urlpatterns: list = []
