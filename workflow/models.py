@@ -285,3 +285,28 @@ class ScheduleVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme.name} 第{self.number}版"
+
+
+# ------------------------------------------------------------------ the viewflow process
+
+from viewflow.workflow.models import Process  # noqa: E402  (viewflow's tables, proxied)
+
+
+class DeclarationProcess(Process):
+    """The viewflow process of one declaration (`artifact` = the Declaration).
+
+    Who must act next lives in the process's tasks (workflow.flows); the declaration's
+    state lives on the Declaration and only moves through workflow.services.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "申报流程"
+        verbose_name_plural = "申报流程"
+        # No global "view" permission (it would show every unit's processes, STACK.md LEAK);
+        # viewflow adds "manage" itself, nobody is granted it (no undo/cancel/revive).
+        default_permissions = ("manage",)
+
+    @property
+    def declaration(self) -> Declaration:
+        return self.artifact

@@ -471,3 +471,19 @@ def _is_number(value) -> bool:
     except (TypeError, ValueError):
         return False
     return not isinstance(value, bool)
+
+
+def declaration_send_back(*, declaration: Declaration, by, reason: str = "") -> Declaration:
+    """The unit leader hands the draft back to the operator unsealed (state stays drafted).
+
+    No transition: only the audit trail records it, so the history shows who sent it back and why.
+    """
+    with transaction.atomic():
+        locked = _lock(declaration)
+        authorize(by, Action.SUBMIT, locked)
+        if locked.state != State.DRAFTED:
+            raise TransitionConflict(f"当前状态为“{_state_label(locked.state)}”，只有草稿可以退给填报人修改。")
+        audit.record(action="send_back", actor=by, declaration=locked, from_state=locked.state,
+                     to_state=locked.state, reason=(reason or "").strip())
+        locked.save(update_fields=["updated_at", *audit.AUDIT_HEAD_FIELDS])
+    return locked

@@ -1,0 +1,269 @@
+"""The year of one declaration, as a viewflow process.
+
+Each human task is one page (workflow.views.tasks) that calls exactly one service in
+workflow.services; the services lock the declaration, check the permission and the
+programme's rules, fire the django-fsm transition and write the audit event. The flow
+only decides who acts next. Its gateways read the declaration's state, so the process
+and the declaration cannot disagree: a task routes on what the service actually did.
+
+Viewflow's own frontend is not mounted (it needs a global view permission that would
+show every unit's processes, STACK.md LEAK); our pages list tasks through
+workflow.inbox, scoped by unit membership. Undo, cancel and revive views are removed
+from every node: they change the task without a matching declaration transition.
+"""
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+from viewflow.workflow.status import STATUS
+
+from units.roles import PERM_OPERATE, PERM_SEAL
+from workflow.models import Declaration, DeclarationProcess, State
+from workflow.permissions import EVALUATE, REVIEW, SCHEDULE
+from workflow.views import tasks as task_views
+
+OPERATE = f"units.{PERM_OPERATE}"
+SEAL = f"units.{PERM_SEAL}"
+
+
+def declaration_unit(process):
+    """The object a unit task's permission is checked on: the declaration's unit."""
+    return process.artifact.unit
+
+
+def declaration_author(activation):
+    """Unit work comes back to the person who drafted the declaration (待办)."""
+    return activation.process.artifact.created_by
+
+
+def may_start(user) -> bool:
+    """Unit operators and leaders start their own unit's declaration (the page picks the unit)."""
+    from workflow.selectors import units_of
+
+    return bool(user and user.is_authenticated and user.is_active) and units_of(user).exists()
+
+
+class _NoTaskAdminViews:
+    """Undo/cancel/revive/detail views of viewflow's frontend: removed (see module docstring)."""
+
+    index_view_class = None
+    detail_view_class = None
+    undo_view_class = None
+    cancel_view_class = None
+    revive_view_class = None
+
+
+class Start(_NoTaskAdminViews, flow.Start):
+    pass
+
+
+class StartHandle(_NoTaskAdminViews, flow.StartHandle):
+    pass
+
+
+class HumanTask(_NoTaskAdminViews, flow.View):
+    """A page one person fills in; claiming happens on our task page (workflow.views)."""
+
+    assign_view_class = None
+    unassign_view_class = None
+
+
+class If(_NoTaskAdminViews, flow.If):
+    pass
+
+
+class Switch(_NoTaskAdminViews, flow.Switch):
+    pass
+
+
+class End(_NoTaskAdminViews, flow.End):
+    pass
+
+
+def _state(*states):
+    """A gateway condition on the declaration's state, read fresh from the database."""
+
+    def condition(activation) -> bool:
+        return Declaration.objects.filter(pk=activation.process.artifact_object_id, state__in=states).exists()
+
+    return condition
+
+
+class DeclarationFlow(flow.Flow):
+    """政务公开主题日申报
+
+    A unit drafts its 申报表, its leader seals and submits it, the office reviews it
+    (approve, or return with a reason for the unit to revise), schedules it, the unit
+    holds the activity and summarises it, and the assessor evaluates it.
+    """
+
+    process_class = DeclarationProcess
+    lock_impl = lock.select_for_update_lock
+
+    # unit operator or leader: fill the 申报表 for their own unit
+    start = (
+        Start(task_views.DeclarationCreateView.as_view())
+        .Annotation(title=_("Draft the declaration"))
+        .Available(may_start)
+        .Next(this.seal)
+    )
+
+    # a declaration that existed before its process (demo data, imports) joins here
+    adopt = (
+        StartHandle(this.adopt_declaration)
+        .Annotation(title=_("Adopt an existing declaration"))
+        .Next(this.resume)
+    )
+    resume = (
+        Switch()
+        .Annotation(title=_("Continue where the declaration is"))
+        .Case(this.revise, lambda a: a.process.artifact.state == State.DRAFTED and a.process.artifact.return_count > 0)  # returned
+        .Case(this.seal, _state(State.DRAFTED))
+        .Case(this.review, _state(State.SUBMITTED))
+        .Case(this.schedule, _state(State.REVIEWED))
+        .Case(this.hold, _state(State.SCHEDULED))
+        .Case(this.summarise, _state(State.HELD))
+        .Case(this.evaluate, _state(State.SUMMARIZED))
+        .Default(this.end)
+    )
+
+    # unit leader: seal (公章) and submit, or send back to the operator
+    seal = (
+        HumanTask(task_views.SealView.as_view())
+        .Annotation(title=_("Seal and submit"))
+        .Permission(SEAL, obj=declaration_unit)
+        .Next(this.sealed)
+    )
+    sealed = (
+        If(_state(State.SUBMITTED))
+        .Annotation(title=_("Submitted?"))
+        .Then(this.review)
+        .Else(this.revise)
+    )
+
+    # unit operator: revise the draft (shows the office's return reason)
+    revise = (
+        HumanTask(task_views.ReviseView.as_view())
+        .Annotation(title=_("Revise the declaration"))
+        .Permission(OPERATE, obj=declaration_unit)
+        .Assign(declaration_author)
+        .Next(this.seal)
+    )
+
+    # office reviewer: approve, or return with a reason
+    review = (
+        HumanTask(task_views.ReviewView.as_view())
+        .Annotation(title=_("Review"))
+        .Permission(REVIEW)
+        .Next(this.reviewed)
+    )
+    reviewed = (
+        If(_state(State.REVIEWED))
+        .Annotation(title=_("Approved?"))
+        .Then(this.schedule)
+        .Else(this.revise)
+    )
+
+    # office scheduler: put the activity in the published schedule
+    schedule = (
+        HumanTask(task_views.ScheduleView.as_view())
+        .Annotation(title=_("Schedule"))
+        .Permission(SCHEDULE)
+        .Next(this.hold)
+    )
+
+    # unit operator: record that the activity was held, with evidence
+    hold = (
+        HumanTask(task_views.HoldView.as_view())
+        .Annotation(title=_("Record the activity"))
+        .Permission(OPERATE, obj=declaration_unit)
+        .Assign(declaration_author)
+        .Next(this.summarise)
+    )
+
+    # unit operator: summarise into replicable experience
+    summarise = (
+        HumanTask(task_views.SummariseView.as_view())
+        .Annotation(title=_("Summarise"))
+        .Permission(OPERATE, obj=declaration_unit)
+        .Assign(declaration_author)
+        .Next(this.evaluate)
+    )
+
+    # assessor: score the manual indicators
+    evaluate = (
+        HumanTask(task_views.EvaluateView.as_view())
+        .Annotation(title=_("Evaluate"))
+        .Permission(EVALUATE)
+        .Next(this.end)
+    )
+
+    end = End().Annotation(title=_("Done"))
+
+    # ------------------------------------------------------------------ hooks
+
+    def adopt_declaration(self, activation, *, declaration: Declaration):
+        activation.process.artifact = declaration
+        return activation.process
+
+    def has_view_permission(self, user, obj=None) -> bool:
+        """Scoped per unit: a process is visible exactly when its declaration is."""
+        from workflow.permissions import can_view, is_office
+        from workflow.selectors import units_of
+
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        if obj is None:
+            return is_office(user) or units_of(user).exists()
+        return can_view(user, obj.artifact)
+
+    def has_manage_permission(self, user, obj=None) -> bool:
+        return False  # no undo/cancel/revive: they would bypass the declaration's lifecycle
+
+    # ------------------------------------------------------------------ outside the task pages
+
+    @classmethod
+    def adopt_all(cls) -> int:
+        """Give every declaration without a process one, at the step its state calls for."""
+        have = DeclarationProcess.objects.filter(flow_class=cls).values("artifact_object_id")
+        count = 0
+        for declaration in Declaration.objects.exclude(pk__in=have).select_related("unit", "created_by").order_by("pk"):
+            cls.adopt.run(declaration=declaration)
+            count += 1
+        return count
+
+    @classmethod
+    def withdrawn(cls, declaration: Declaration) -> None:
+        """After the leader withdrew: the open review task is cancelled, the unit revises.
+
+        Called inside the withdraw transaction, under the process lock.
+        """
+        process = process_of(declaration)
+        review = process.task_set.filter(flow_task=cls.review, status__in=[STATUS.NEW, STATUS.ASSIGNED]).first()
+        if review is None:
+            return
+        activation = review.flow_task.activation_class(review)
+        activation.cancel()
+        cls.revise._create(activation, review.token).activate()
+
+
+def process_of(declaration: Declaration) -> DeclarationProcess:
+    return DeclarationProcess.objects.filter(
+        flow_class=DeclarationFlow, artifact_object_id=declaration.pk
+    ).order_by("-pk").first()
+
+
+def withdraw(*, declaration: Declaration, by, reason: str = "") -> Declaration:
+    """The leader's withdraw: one service call, then the process follows (same transaction)."""
+    from workflow import services
+
+    process = process_of(declaration)
+    with transaction.atomic():
+        if process is None:
+            return services.declaration_withdraw(declaration=declaration, by=by, reason=reason)
+        with DeclarationFlow.lock(process.pk):
+            result = services.declaration_withdraw(declaration=declaration, by=by, reason=reason)
+            DeclarationFlow.withdrawn(result)
+    return result

@@ -1,0 +1,187 @@
+"""Page forms. They parse input only; every rule is checked by the service the page calls,
+and its refusals come back as field errors (`add_problems`)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from policies.models import Programme
+from policies.rules import NON_FIELD
+from workflow.errors import RuleViolation
+from workflow.models import Declaration
+
+
+def add_problems(form: forms.Form, violation: RuleViolation, *, aliases: dict[str, str] | None = None) -> None:
+    """Show each problem of a service refusal next to its field (Chinese, from the rules)."""
+    aliases = aliases or {}
+    for field, messages in violation.by_field().items():
+        name = aliases.get(field, field)
+        if name not in form.fields:
+            name = aliases.get(field.split(".")[0], field.split(".")[0])
+        if name == NON_FIELD or name not in form.fields:
+            name = None
+        for message in messages:
+            form.add_error(name, message)
+
+
+def _choices(items: list[dict]) -> list[tuple[str, str]]:
+    return [("", "——")] + [(item["code"], item["label"]) for item in items]
+
+
+class DeclarationForm(forms.Form):
+    """The 申报表: theme, month, form, focus topic, description, banner, contact."""
+
+    theme = forms.CharField(label=_("Activity theme"), max_length=200)
+    month = forms.TypedChoiceField(label=_("Month of the activity"), coerce=int, empty_value=None, required=False)
+    form = forms.ChoiceField(label=_("Form of the activity"), required=False)
+    focus_topic = forms.ChoiceField(label=_("Focus topic"), required=False)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=2000)
+    banner = forms.CharField(label=_("Banner"), max_length=200, required=False)
+    contact_name = forms.CharField(label=_("Contact person"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=50, required=False)
+
+    def __init__(self, *args, programme: Programme, unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.programme, self.unit = programme, unit
+        self.canonical_banner = programme.canonical_banner(unit.name)
+        self.fields["month"].choices = [("", "——")] + [(m, _("%(month)s (month)") % {"month": m}) for m in programme.window_months]
+        self.fields["form"].choices = _choices(programme.forms)
+        self.fields["focus_topic"].choices = _choices(programme.focus_topics)
+        self.fields["banner"].widget.attrs["placeholder"] = self.canonical_banner
+        self.fields["banner"].help_text = _("The banner for your unit: %(banner)s") % {"banner": self.canonical_banner}
+        self.fields["contact_phone"].widget.attrs["inputmode"] = "tel"
+
+    @classmethod
+    def for_declaration(cls, declaration: Declaration, data=None) -> "DeclarationForm":
+        initial = {name: getattr(declaration, name) for name in cls.base_fields}
+        return cls(data, initial=initial, programme=declaration.programme, unit=declaration.unit)
+
+    def values(self) -> dict:
+        return {name: ("" if value is None and name != "month" else value) for name, value in self.cleaned_data.items()}
+
+
+class SealForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), widget=forms.RadioSelect,
+        choices=[("submit", _("Seal and submit to the office")), ("back", _("Send back to the operator"))],
+    )
+    note = forms.CharField(label=_("Note to the operator"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), widget=forms.RadioSelect,
+        choices=[("approve", _("Approve")), ("return", _("Return to the unit"))],
+    )
+    reason = forms.CharField(label=_("Reason for returning"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ScheduleForm(forms.Form):
+    month = forms.TypedChoiceField(label=_("Scheduled month"), coerce=int)
+
+    def __init__(self, *args, programme: Programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["month"].choices = [(m, _("%(month)s (month)") % {"month": m}) for m in programme.window_months]
+
+
+class HoldForm(forms.Form):
+    """What the notice asks as evidence that the activity was held (三, 五)."""
+
+    held_on = forms.DateField(label=_("Date held"), widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    banner_used = forms.CharField(label=_("Banner actually used"), max_length=200, required=False)
+    logo_shown = forms.BooleanField(label=_("The theme-day LOGO was shown on site"), required=False)
+    channel = forms.ChoiceField(label=_("Publicity channel"), required=False)
+    url = forms.CharField(label=_("Publicity link"), required=False, max_length=500)
+    published_on = forms.DateField(label=_("Publication date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, declaration: Declaration, **kwargs):
+        super().__init__(*args, **kwargs)
+        programme = declaration.programme
+        self.categories = programme.participant_categories
+        for category in self.categories:
+            self.fields[f"p_{category['code']}"] = forms.IntegerField(
+                label=category["label"], min_value=0, required=False, initial=0,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+        self.fields["channel"].choices = _choices(programme.publicity_channels)
+        self.fields["banner_used"].initial = declaration.banner
+        form = next((f for f in programme.forms if f["code"] == declaration.form), None)
+        self.facts = form["facts"] if form else []
+        for fact in self.facts:
+            field = forms.IntegerField(min_value=0) if fact["type"] == "count" else forms.CharField(max_length=500)
+            field.label, field.required = fact["label"], False
+            self.fields[f"fact_{fact['code']}"] = field
+
+    def participant_fields(self):
+        return [self[f"p_{c['code']}"] for c in self.categories]
+
+    def fact_fields(self):
+        return [self[f"fact_{f['code']}"] for f in self.facts]
+
+    def evidence(self) -> dict:
+        data = self.cleaned_data
+        publicity = []
+        if data.get("channel") or data.get("url"):
+            publicity.append({
+                "channel": data.get("channel") or "", "url": data.get("url") or "",
+                "date": data["published_on"].isoformat() if data.get("published_on") else "",
+            })
+        return {
+            "held_on": data["held_on"], "place": data.get("place", ""), "banner_used": data.get("banner_used", ""),
+            "logo_shown": bool(data.get("logo_shown")), "publicity": publicity,
+            "participants": {c["code"]: data.get(f"p_{c['code']}") or 0 for c in self.categories},
+            "form_facts": {
+                f["code"]: data.get(f"fact_{f['code']}")
+                for f in self.facts if data.get(f"fact_{f['code']}") not in (None, "")
+            },
+        }
+
+    # service field → form field, for problems such as "publicity" or "form_facts.attendance"
+    def aliases(self) -> dict[str, str]:
+        names = {"publicity": "url", "participants": "p_" + self.categories[0]["code"] if self.categories else "place"}
+        names.update({f"form_facts.{f['code']}": f"fact_{f['code']}" for f in self.facts})
+        return names
+
+
+class SummaryForm(forms.Form):
+    summary_practice = forms.CharField(label=_("What we did"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    summary_effect = forms.CharField(label=_("Results"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    summary_experience = forms.CharField(label=_("Replicable experience"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    nominate = forms.BooleanField(label=_("Nominate as typical experience"), required=False)
+
+
+class EvaluateForm(forms.Form):
+    comment = forms.CharField(label=_("Evaluation comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, programme: Programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicators = programme.manual_indicators()
+        for indicator in self.indicators:
+            self.fields[f"score_{indicator['code']}"] = forms.DecimalField(
+                label=f"{indicator['label']}（0–{indicator.get('max', 10)}）", min_value=0,
+                max_value=indicator.get("max", 10), required=False,
+            )
+        self.order_fields([f"score_{i['code']}" for i in self.indicators] + ["comment"])
+
+    def scores(self) -> dict:
+        return {
+            i["code"]: float(self.cleaned_data[f"score_{i['code']}"])
+            for i in self.indicators if self.cleaned_data.get(f"score_{i['code']}") is not None
+        }
+
+    def aliases(self) -> dict[str, str]:
+        first = f"score_{self.indicators[0]['code']}" if self.indicators else "comment"
+        return {"scores": first, **{i["code"]: f"score_{i['code']}" for i in self.indicators}}
+
+
+def today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()

@@ -1,0 +1,258 @@
+"""The inbox, the task dispatcher, declaration pages and the office dashboard.
+
+Reads go through `workflow.selectors` / `workflow.inbox` (one query per list, scoped
+by unit membership); writes go through one service each. What a person may not see
+answers 404 (`NotFound`), what they may see but not do answers a Chinese 403 page.
+"""
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _t
+from django.views.decorators.http import require_POST
+from viewflow.workflow import chart
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from policies.models import Programme
+from units.models import Unit, UnitKind
+from workflow import inbox
+from workflow.errors import NotFound, PermissionRefused, RuleViolation, TransitionConflict
+from workflow.flows import DeclarationFlow, process_of, withdraw
+from workflow.forms import ReasonForm, add_problems
+from workflow.models import CONTENT_FIELDS, AuditEvent, Declaration, DeadlineExtension, State
+from workflow.permissions import ACTION_LABELS, Action, can, is_office
+from workflow.selectors import declaration_get, declarations_visible_to, units_of
+
+EVENT_LABELS = {**{str(k): v for k, v in ACTION_LABELS.items()}, "send_back": "退回填报人", "create": "填报"}
+
+
+def service_errors(view):
+    """NotFound → 404 page, PermissionRefused → Chinese 403 page (never a 500)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404(_t("Not found, or you may not see it.")) from None
+        except PermissionRefused as refused:
+            raise PermissionDenied(refused.message) from None
+
+    return wrapped
+
+
+def current_programme() -> Programme | None:
+    return Programme.objects.filter(accepts_declarations=True).order_by("-year", "code").first()
+
+
+# ------------------------------------------------------------------ inbox
+
+TABS = {
+    "inbox": (inbox.tasks_for, "workflow/inbox.html"),
+    "queue": (inbox.queue_for, "workflow/inbox.html"),
+    "done": (inbox.done_by, "workflow/inbox.html"),
+}
+
+
+def _inbox(request, tab: str):
+    select, template = TABS[tab]
+    rows = list(select(request.user)[:200])
+    counts = {"inbox": inbox.tasks_for(request.user).count(), "queue": inbox.queue_for(request.user).count()}
+    return render(request, template, {
+        "tab": tab, "rows": rows, "counts": counts, "now": timezone.now(),
+        "may_start": DeclarationFlow.start.can_execute(request.user),
+    })
+
+
+@login_required
+def inbox_page(request):
+    return _inbox(request, "inbox")
+
+
+@login_required
+def queue_page(request):
+    return _inbox(request, "queue")
+
+
+@login_required
+def done_page(request):
+    return _inbox(request, "done")
+
+
+# ------------------------------------------------------------------ tasks
+
+@login_required
+@service_errors
+def start_page(request):
+    """The flow's Start node: draft this year's declaration for one of my units."""
+    node = DeclarationFlow.start
+    if not node.can_execute(request.user):
+        raise PermissionDenied(_t("Only a unit's operator or leader can draft its declaration."))
+    programme = current_programme()
+    if programme is None:
+        raise Http404(_t("No programme accepts declarations now."))
+    units = list(units_of(request.user).order_by("code"))
+    wanted = request.POST.get("unit") or request.GET.get("unit")
+    unit = next((u for u in units if str(u.pk) == wanted), units[0])
+    existing = Declaration.objects.filter(programme=programme, unit=unit).exclude(state=State.CANCELLED).first()
+    if existing is not None:
+        messages.info(request, _t("%(unit)s already has a declaration for this programme.") % {"unit": unit.name})
+        return redirect("workflow:declaration", pk=existing.pk)
+    activation = node.activation_class.create(node, None, None)
+    activation.start(request)
+    request.activation = activation
+    return node.start_view(request, unit=unit, programme=programme, units=units)
+
+
+@login_required
+@service_errors
+def task_page(request, task_pk: int):
+    """One task of mine (待办) or of my queue (待领取, claim first); 404 for anything else."""
+    try:
+        task = inbox.task_for(request.user, task_pk)
+    except Task.DoesNotExist:
+        raise Http404(_t("Not found, or you may not see it.")) from None
+    node = task.flow_task
+    if task.owner_id is None:
+        if request.method == "POST" and "claim" in request.POST:
+            with DeclarationFlow.lock(task.process_id), transaction.atomic():
+                task.refresh_from_db()
+                if task.owner_id is not None or task.status != STATUS.NEW:
+                    messages.error(request, _t("Someone else has just claimed this task."))
+                    return redirect("workflow:inbox")
+                if not node.can_assign(request.user, task):
+                    raise PermissionDenied(_t("You may not claim this task."))
+                node.activation_class(task).assign(request.user)
+            return redirect("workflow:task", task_pk=task.pk)
+        declaration = declaration_get(request.user, task.process.artifact_object_id)
+        return render(request, "workflow/task_claim.html", {"task": task, "declaration": declaration})
+    request.activation = node.activation_class(task)
+    return node.view(request, task_pk=task.pk)
+
+
+# ------------------------------------------------------------------ declarations
+
+@login_required
+def declaration_list(request):
+    programme = current_programme()
+    qs = declarations_visible_to(request.user, programme=programme).order_by("unit__code")
+    state = request.GET.get("state")
+    if state in State.values:
+        qs = qs.filter(state=state)
+    return render(request, "workflow/declaration_list.html", {
+        "declarations": list(qs[:500]), "states": State.choices, "state": state, "programme": programme,
+    })
+
+
+def _history(declaration: Declaration) -> list[dict]:
+    labels = {f.name: str(f.verbose_name) for f in Declaration._meta.fields}
+    rows = []
+    for event in AuditEvent.objects.filter(declaration=declaration).select_related("actor").order_by("seq"):
+        rows.append({
+            "event": event,
+            "actor": (event.actor.get_full_name() or event.actor.first_name or event.actor.username) if event.actor else "—",
+            "label": EVENT_LABELS.get(event.action, event.action),
+            "from_state": State(event.from_state).label if event.from_state in State.values else "",
+            "to_state": State(event.to_state).label if event.to_state in State.values else "",
+            "fields": "、".join(labels.get(name, name) for name in (event.changed or {}) if name in labels),
+        })
+    return rows
+
+
+@login_required
+@service_errors
+def declaration_detail(request, pk: int):
+    declaration = declaration_get(request.user, pk)
+    process = process_of(declaration)
+    svg, steps = "", []
+    if process is not None:
+        grid = chart.calc_layout_data(DeclarationFlow)
+        chart.calc_cell_status(DeclarationFlow, grid, process.pk)
+        svg = mark_safe(chart.grid_to_svg(grid))  # noqa: S308 (viewflow's own SVG template, no user input)
+        steps = list(process.task_set.select_related("owner").order_by("created", "pk"))
+        steps = [t for t in steps if t.flow_task_type in ("HUMAN", "HUMAN_START")]
+    programme = declaration.programme
+    fields = [
+        (Declaration._meta.get_field(name).verbose_name, value)
+        for name, value in [
+            ("theme", declaration.theme),
+            ("month", f"{declaration.month}月" if declaration.month else ""),
+            ("form", programme.label("forms", declaration.form) if declaration.form else ""),
+            ("focus_topic", programme.label("focus_topics", declaration.focus_topic) if declaration.focus_topic else ""),
+            ("description", declaration.description), ("banner", declaration.banner),
+            ("contact_name", declaration.contact_name), ("contact_phone", declaration.contact_phone),
+        ]
+    ]
+    open_task = (inbox.tasks_for(request.user) | inbox.queue_for(request.user)).filter(
+        process__artifact_object_id=declaration.pk
+    ).first()
+    return render(request, "workflow/declaration_detail.html", {
+        "declaration": declaration, "fields": fields, "history": _history(declaration), "chart": svg,
+        "steps": steps, "open_task": open_task, "withdraw_form": ReasonForm(),
+        "may_withdraw": declaration.state == State.SUBMITTED and can(request.user, Action.WITHDRAW, declaration),
+        "canonical_banner": programme.canonical_banner(declaration.unit.name),
+    })
+
+
+@login_required
+@require_POST
+@service_errors
+def declaration_withdraw(request, pk: int):
+    declaration = declaration_get(request.user, pk)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    try:
+        withdraw(declaration=declaration, by=request.user, reason=form.cleaned_data.get("reason", ""))
+    except TransitionConflict as conflict:
+        messages.error(request, conflict.message)
+    except RuleViolation as violation:
+        add_problems(form, violation)
+        messages.error(request, violation.message)
+    else:
+        messages.success(request, _t("The declaration was withdrawn; it is back with the unit as a draft."))
+    return redirect("workflow:declaration", pk=declaration.pk)
+
+
+# ------------------------------------------------------------------ office dashboard
+
+@login_required
+def dashboard(request):
+    """Declarations by state, and the units that have not declared yet (催报)."""
+    if not is_office(request.user):
+        raise PermissionDenied(_t("The dashboard is for the district office."))
+    programme = current_programme()
+    if programme is None:
+        raise Http404(_t("No programme accepts declarations now."))
+    counts = dict(
+        Declaration.objects.filter(programme=programme).values_list("state").annotate(n=Count("pk")).order_by()
+    )
+    by_state = [(value, label, counts.get(value, 0)) for value, label in State.choices]
+    submitted = Declaration.objects.filter(programme=programme, first_submitted_at__isnull=False).exclude(state=State.CANCELLED)
+    live = Declaration.objects.filter(programme=programme, unit=OuterRef("pk")).exclude(state=State.CANCELLED)
+    extension = DeadlineExtension.objects.filter(programme=programme, unit=OuterRef("pk"))
+    pending = (
+        Unit.objects.exclude(kind=UnitKind.OFFICE).exclude(pk__in=submitted.values("unit_id"))
+        .annotate(draft_state=Subquery(live.values("state")[:1]), extended_until=Subquery(extension.values("until")[:1]))
+        .order_by("kind", "code")
+    )
+    today = timezone.localdate()
+    due = programme.declaration_due_date
+    rows = []
+    for unit in pending:
+        deadline = unit.extended_until or due
+        days_left = (deadline - today).days if deadline else None
+        rows.append({"unit": unit, "deadline": deadline, "days_left": days_left, "overdue": -days_left if days_left is not None else None,
+                     "state": State(unit.draft_state).label if unit.draft_state else ""})
+    return render(request, "workflow/dashboard.html", {
+        "programme": programme, "by_state": by_state, "total": sum(counts.values()), "pending": rows, "today": today,
+    })

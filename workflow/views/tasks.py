@@ -1,0 +1,219 @@
+"""One page per human task of `workflow.flows.DeclarationFlow`.
+
+The dispatcher (`workflow.views.pages.task_page`) finds the task through the scoped
+inbox (404 for missing and not-yours alike) and puts its activation on the request.
+Each page parses its form and calls exactly ONE service; the task completes in the same
+transaction, under the process lock. Service refusals come back as form errors.
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import View
+from django.views.generic.base import TemplateResponseMixin
+
+from workflow import forms, services
+from workflow.errors import RuleViolation, TransitionConflict
+from workflow.models import Declaration
+from workflow.selectors import declaration_get
+
+
+class TaskPage(TemplateResponseMixin, View):
+    """GET shows the form; POST runs the task's one service and completes the task."""
+
+    template_name = "workflow/task.html"
+    title = ""
+    intro = ""
+    submit_label = _("Submit")
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.activation = getattr(request, "activation", None)
+
+    @property
+    def declaration(self) -> Declaration:
+        if not hasattr(self, "_declaration"):
+            self._declaration = declaration_get(self.request.user, self.activation.process.artifact_object_id)
+        return self._declaration
+
+    def get_form(self, data=None):
+        raise NotImplementedError
+
+    def perform(self, form) -> Declaration:
+        """Call the one service of this step; return the declaration it changed."""
+        raise NotImplementedError
+
+    def aliases(self, form) -> dict:
+        return form.aliases() if hasattr(form, "aliases") else {}
+
+    def render(self, form, status=200):
+        return self.render_to_response(self.get_context_data(form=form), status=status)
+
+    def get_context_data(self, **context):
+        return {
+            "view": self, "task": self.activation.task if self.activation else None,
+            "declaration": self.declaration, "title": self.title, "intro": self.intro,
+            "submit_label": self.submit_label, **context,
+        }
+
+    def get(self, request, *args, **kwargs):
+        return self.render(self.get_form())
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            try:
+                self.complete(form)
+            except RuleViolation as violation:
+                forms.add_problems(form, violation, aliases=self.aliases(form))
+            except TransitionConflict as conflict:
+                messages.error(request, conflict.message)
+                return redirect("workflow:declaration", pk=self.declaration.pk)
+            else:
+                messages.success(request, _t("Done: %(step)s") % {"step": self.title})
+                return redirect("workflow:inbox")
+        return self.render(form)
+
+    def complete(self, form) -> None:
+        activation = self.activation
+        with activation.flow_class.lock(activation.process.pk), transaction.atomic():
+            activation.start(self.request)
+            declaration = self.perform(form)
+            activation.process.artifact = Declaration.objects.get(pk=declaration.pk)
+            activation.execute()
+
+
+class DeclarationCreateView(TaskPage):
+    """Start: the operator (or leader) fills the 申报表 for their unit; it goes to the leader."""
+
+    template_name = "workflow/declaration_form.html"
+    title = _("Draft the declaration")
+    submit_label = _("Save and hand to the unit leader")
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.unit, self.programme, self.units = kwargs["unit"], kwargs["programme"], kwargs.get("units", [])
+
+    @property
+    def declaration(self):
+        return None
+
+    def get_form(self, data=None):
+        return forms.DeclarationForm(data, programme=self.programme, unit=self.unit)
+
+    def get_context_data(self, **context):
+        return {**super().get_context_data(**context), "unit": self.unit, "programme": self.programme}
+
+    def perform(self, form):
+        return services.declaration_create(programme=self.programme, unit=self.unit, by=self.request.user, data=form.values())
+
+    def complete(self, form) -> None:
+        activation = self.activation
+        with transaction.atomic():
+            declaration = self.perform(form)
+            activation.process.artifact = declaration
+            activation.execute()
+
+
+class ReviseView(TaskPage):
+    """The operator edits the draft, seeing why it came back (the office's reason)."""
+
+    template_name = "workflow/declaration_form.html"
+    title = _("Revise the declaration")
+    submit_label = _("Save and hand to the unit leader")
+
+    def get_form(self, data=None):
+        return forms.DeclarationForm.for_declaration(self.declaration, data)
+
+    def get_context_data(self, **context):
+        d = self.declaration
+        return {**super().get_context_data(**context), "unit": d.unit, "programme": d.programme}
+
+    def perform(self, form):
+        return services.declaration_update(declaration=self.declaration, by=self.request.user, data=form.values())
+
+
+class SealView(TaskPage):
+    title = _("Seal and submit")
+    intro = _("As the unit leader, check the declaration, then seal it with the unit's seal and submit it to the office, or send it back to the operator.")
+
+    def get_form(self, data=None):
+        return forms.SealForm(data, initial={"decision": "submit"})
+
+    def perform(self, form):
+        if form.cleaned_data["decision"] == "submit":
+            return services.declaration_submit(declaration=self.declaration, by=self.request.user)
+        return services.declaration_send_back(declaration=self.declaration, by=self.request.user, reason=form.cleaned_data["note"])
+
+
+class ReviewView(TaskPage):
+    title = _("Review")
+    intro = _("Approve the declaration, or return it to the unit with a reason the unit will see.")
+
+    def get_form(self, data=None):
+        return forms.ReviewForm(data)
+
+    def perform(self, form):
+        if form.cleaned_data["decision"] == "approve":
+            return services.declaration_approve(declaration=self.declaration, by=self.request.user)
+        return services.declaration_return(declaration=self.declaration, by=self.request.user, reason=form.cleaned_data["reason"])
+
+
+class ScheduleView(TaskPage):
+    title = _("Schedule")
+    intro = _("Put the activity in the published schedule (活动计划安排表).")
+
+    def get_form(self, data=None):
+        d = self.declaration
+        return forms.ScheduleForm(data, programme=d.programme, initial={"month": d.scheduled_month or d.month})
+
+    def aliases(self, form):
+        return {f"month.{self.declaration.pk}": "month"}
+
+    def perform(self, form):
+        d = self.declaration
+        services.schedule_publish(programme=d.programme, by=self.request.user, months={d.pk: form.cleaned_data["month"]})
+        return d
+
+
+class HoldView(TaskPage):
+    template_name = "workflow/hold_form.html"
+    title = _("Record the activity")
+    intro = _("Record when and where the activity was held, who took part, the banner, the LOGO and the publicity.")
+
+    def get_form(self, data=None):
+        return forms.HoldForm(data, declaration=self.declaration)
+
+    def perform(self, form):
+        return services.declaration_hold(declaration=self.declaration, by=self.request.user, evidence=form.evidence())
+
+
+class SummariseView(TaskPage):
+    title = _("Summarise")
+    intro = _("Summarise the activity into replicable experience: what you did, the results, the experience.")
+
+    def get_form(self, data=None):
+        return forms.SummaryForm(data)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.declaration_summarize(
+            declaration=self.declaration, by=self.request.user, nominate=data["nominate"],
+            summary={name: data[name] for name in services.SUMMARY_FIELDS},
+        )
+
+
+class EvaluateView(TaskPage):
+    title = _("Evaluate")
+    intro = _("Score the manual indicators of the assessment and write a comment.")
+
+    def get_form(self, data=None):
+        return forms.EvaluateForm(data, programme=self.declaration.programme)
+
+    def perform(self, form):
+        return services.declaration_evaluate(
+            declaration=self.declaration, by=self.request.user, scores=form.scores(), comment=form.cleaned_data["comment"],
+        )
