@@ -39,6 +39,15 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Tests hash passwords with MD5: the product's hasher is Django's default (PBKDF2)."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+
+
 @pytest.fixture
 def audit_flushable(transactional_db):
     """Transactional PostgreSQL tests end with a flush (TRUNCATE) that the audit trigger
