@@ -1,0 +1,139 @@
+"""The audit trail: one writer, chained per declaration, verifiable, append-only."""
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from workflow.audit import GENESIS, checkpoint, verify
+from workflow.models import AuditEvent, Declaration
+
+
+def test_each_declaration_has_its_own_chain_linked_from_genesis(world):
+    a = world.declaration("reviewed")
+    b = world.declaration("submitted", unit=world.other_unit)
+    for d in (a, b):
+        d.refresh_from_db()
+        events = list(AuditEvent.objects.filter(declaration=d).order_by("seq"))
+        assert [e.seq for e in events] == list(range(1, len(events) + 1))
+        assert events[0].prev_hash == GENESIS
+        assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:]))
+        assert (d.audit_seq, d.audit_head) == (events[-1].seq, events[-1].hash)
+
+
+def test_events_outside_declarations_form_the_global_chain(world):
+    globals_ = list(AuditEvent.objects.filter(declaration=None).order_by("seq"))
+    assert {e.action for e in globals_} == {"grant_role"}  # the world's role grants
+    assert all(later.prev_hash == earlier.hash for earlier, later in zip(globals_, globals_[1:]))
+
+
+def test_verify_audit_command_prints_ok_with_the_count(world, capsys):
+    world.declaration("scheduled")
+    call_command("verify_audit")
+    out = capsys.readouterr().out
+    assert out.startswith("OK：") and f"{AuditEvent.objects.count()}条审计事件" in out
+
+
+def test_checkpoint_records_only_the_heads_that_moved(world):
+    d = world.declaration("submitted")
+    first = checkpoint()
+    assert first.chains == Declaration.objects.count() + 1 and f"d:{d.pk}" in first.heads
+    second = checkpoint()
+    assert second.heads == {} and second.prev_hash == first.hash
+    world.declaration("drafted", unit=world.other_unit)
+    third = checkpoint()
+    assert list(third.heads) == [f"d:{Declaration.objects.get(unit=world.other_unit).pk}"]
+    assert verify().ok and verify().checkpoints == 3
+
+
+@pytest.mark.django_db
+def test_an_empty_trail_verifies():
+    result = verify()
+    assert result.ok and result.events == 0
+
+
+# ----------------------------------------------------------------- PostgreSQL only
+
+def _tamper(sql: str, params=()) -> None:
+    """What someone with database superuser rights could do: bypass the trigger."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(sql, params)
+        cursor.execute("SET LOCAL session_replication_role = origin")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", [
+    "UPDATE workflow_auditevent SET reason = 'rewritten' WHERE id = %s",
+    "DELETE FROM workflow_auditevent WHERE id = %s",
+])
+def test_postgres_refuses_update_and_delete_of_audit_rows(world, statement):
+    d = world.declaration("submitted")
+    event = AuditEvent.objects.filter(declaration=d).first()
+    with pytest.raises(DatabaseError) as info, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement, [event.pk])
+    assert "审计日志只能追加" in str(info.value)
+    assert AuditEvent.objects.get(pk=event.pk).reason == event.reason
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_truncate_of_the_audit_table(world):
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE workflow_auditevent CASCADE")
+    assert AuditEvent.objects.exists()
+
+
+@pytest.mark.postgres
+def test_tampering_with_a_row_is_found_at_the_exact_event(world):
+    d = world.declaration("scheduled")
+    target = AuditEvent.objects.get(declaration=d, action="approve")
+    with transaction.atomic():
+        _tamper("UPDATE workflow_auditevent SET reason = '事后补写' WHERE id = %s", [target.pk])
+    result = verify()
+    assert not result.ok and result.event_id == target.pk
+    assert f"#{target.pk}" in result.message and "被改动" in result.message
+    with pytest.raises(CommandError) as info:
+        call_command("verify_audit")
+    assert f"#{target.pk}" in str(info.value)
+
+
+@pytest.mark.postgres
+def test_rewriting_a_row_and_its_hash_is_found_by_the_next_link(world):
+    d = world.declaration("scheduled")
+    target = AuditEvent.objects.get(declaration=d, action="approve")
+    with transaction.atomic():
+        _tamper("UPDATE workflow_auditevent SET hash = %s WHERE id = %s", ["f" * 64, target.pk])
+    result = verify()
+    assert not result.ok and result.event_id == target.pk
+
+
+@pytest.mark.postgres
+def test_deleting_an_event_in_the_middle_is_found(world):
+    d = world.declaration("held")
+    target = AuditEvent.objects.get(declaration=d, action="approve")
+    after = AuditEvent.objects.get(declaration=d, seq=target.seq + 1)
+    with transaction.atomic():
+        _tamper("DELETE FROM workflow_auditevent WHERE id = %s", [target.pk])
+    result = verify()
+    assert not result.ok and result.event_id == after.pk and f"缺少第{target.seq}条" in result.message
+
+
+@pytest.mark.postgres
+def test_cutting_off_the_last_event_is_found_from_the_head(world):
+    d = world.declaration("held")
+    last = AuditEvent.objects.filter(declaration=d).order_by("-seq").first()
+    with transaction.atomic():
+        _tamper("DELETE FROM workflow_auditevent WHERE id = %s", [last.pk])
+    result = verify()
+    assert not result.ok and "末尾事件被删除" in result.message
+
+
+@pytest.mark.postgres
+def test_removing_a_whole_chain_with_its_declaration_is_found_by_the_checkpoint(world):
+    d = world.declaration("submitted", unit=world.other_unit)
+    checkpoint()
+    with transaction.atomic():
+        _tamper("DELETE FROM workflow_auditevent WHERE declaration_id = %s", [d.pk])
+        _tamper("DELETE FROM workflow_declaration WHERE id = %s", [d.pk])
+    result = verify()
+    assert not result.ok and f"申报 #{d.pk}" in result.message and "整条链被删除" in result.message
