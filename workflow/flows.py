@@ -246,7 +246,9 @@ class DeclarationFlow(flow.Flow):
             return
         activation = review.flow_task.activation_class(review)
         activation.cancel()
-        cls.revise._create(activation, review.token).activate()
+        revise = cls.revise._create(activation, review.token)
+        if revise.activate.can_proceed():
+            revise.activate()
 
 
 def process_of(declaration: Declaration) -> DeclarationProcess:

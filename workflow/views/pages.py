@@ -17,7 +17,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from viewflow.workflow import chart
 from viewflow.workflow.models import Task
@@ -44,7 +44,7 @@ def service_errors(view):
         try:
             return view(request, *args, **kwargs)
         except NotFound:
-            raise Http404(_t("Not found, or you may not see it.")) from None
+            raise Http404(gettext("Not found, or you may not see it.")) from None
         except PermissionRefused as refused:
             raise PermissionDenied(refused.message) from None
 
@@ -97,16 +97,16 @@ def start_page(request):
     """The flow's Start node: draft this year's declaration for one of my units."""
     node = DeclarationFlow.start
     if not node.can_execute(request.user):
-        raise PermissionDenied(_t("Only a unit's operator or leader can draft its declaration."))
+        raise PermissionDenied(gettext("Only a unit's operator or leader can draft its declaration."))
     programme = current_programme()
     if programme is None:
-        raise Http404(_t("No programme accepts declarations now."))
+        raise Http404(gettext("No programme accepts declarations now."))
     units = list(units_of(request.user).order_by("code"))
     wanted = request.POST.get("unit") or request.GET.get("unit")
     unit = next((u for u in units if str(u.pk) == wanted), units[0])
     existing = Declaration.objects.filter(programme=programme, unit=unit).exclude(state=State.CANCELLED).first()
     if existing is not None:
-        messages.info(request, _t("%(unit)s already has a declaration for this programme.") % {"unit": unit.name})
+        messages.info(request, gettext("%(unit)s already has a declaration for this programme.") % {"unit": unit.name})
         return redirect("workflow:declaration", pk=existing.pk)
     activation = node.activation_class.create(node, None, None)
     activation.start(request)
@@ -121,17 +121,17 @@ def task_page(request, task_pk: int):
     try:
         task = inbox.task_for(request.user, task_pk)
     except Task.DoesNotExist:
-        raise Http404(_t("Not found, or you may not see it.")) from None
+        raise Http404(gettext("Not found, or you may not see it.")) from None
     node = task.flow_task
     if task.owner_id is None:
         if request.method == "POST" and "claim" in request.POST:
             with DeclarationFlow.lock(task.process_id), transaction.atomic():
                 task.refresh_from_db()
                 if task.owner_id is not None or task.status != STATUS.NEW:
-                    messages.error(request, _t("Someone else has just claimed this task."))
+                    messages.error(request, gettext("Someone else has just claimed this task."))
                     return redirect("workflow:inbox")
                 if not node.can_assign(request.user, task):
-                    raise PermissionDenied(_t("You may not claim this task."))
+                    raise PermissionDenied(gettext("You may not claim this task."))
                 node.activation_class(task).assign(request.user)
             return redirect("workflow:task", task_pk=task.pk)
         declaration = declaration_get(request.user, task.process.artifact_object_id)
@@ -219,7 +219,7 @@ def declaration_withdraw(request, pk: int):
         add_problems(form, violation)
         messages.error(request, violation.message)
     else:
-        messages.success(request, _t("The declaration was withdrawn; it is back with the unit as a draft."))
+        messages.success(request, gettext("The declaration was withdrawn; it is back with the unit as a draft."))
     return redirect("workflow:declaration", pk=declaration.pk)
 
 
@@ -229,10 +229,10 @@ def declaration_withdraw(request, pk: int):
 def dashboard(request):
     """Declarations by state, and the units that have not declared yet (催报)."""
     if not is_office(request.user):
-        raise PermissionDenied(_t("The dashboard is for the district office."))
+        raise PermissionDenied(gettext("The dashboard is for the district office."))
     programme = current_programme()
     if programme is None:
-        raise Http404(_t("No programme accepts declarations now."))
+        raise Http404(gettext("No programme accepts declarations now."))
     counts = dict(
         Declaration.objects.filter(programme=programme).values_list("state").annotate(n=Count("pk")).order_by()
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import View
 from django.views.generic.base import TemplateResponseMixin
@@ -73,7 +73,7 @@ class TaskPage(TemplateResponseMixin, View):
                 messages.error(request, conflict.message)
                 return redirect("workflow:declaration", pk=self.declaration.pk)
             else:
-                messages.success(request, _t("Done: %(step)s") % {"step": self.title})
+                messages.success(request, gettext("Done: %(step)s") % {"step": self.title})
                 return redirect("workflow:inbox")
         return self.render(form)
 

@@ -1,0 +1,39 @@
+"""Fixtures for the page tests: the World of tests.factories, with processes."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from workflow import services
+from workflow.flows import DeclarationFlow, process_of
+
+
+@pytest.fixture(autouse=True)
+def extensions(request):
+    """The programme's deadline (2023-04-03) is past: the office granted both units an extension."""
+    if "world" not in request.fixturenames:
+        return
+    world = request.getfixturevalue("world")
+    for unit in (world.unit, world.other_unit):
+        services.deadline_extension_grant(
+            programme=world.programme, unit=unit, until=dt.date(2099, 12, 31), reason="测试：允许延期报送", by=world.reviewer,
+        )
+
+
+@pytest.fixture
+def flowing(world):
+    """`flowing(state, unit=None)`: a declaration walked through the services, then adopted by the flow."""
+
+    def make(state: str = "drafted", unit=None, **overrides):
+        declaration = world.declaration(state, unit=unit, **overrides)
+        DeclarationFlow.adopt.run(declaration=declaration)
+        assert process_of(declaration) is not None
+        return declaration
+
+    return make
+
+
+def login(client, user):
+    client.force_login(user)
+    return client

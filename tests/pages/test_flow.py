@@ -1,0 +1,66 @@
+"""The flow: scoped like the pages, no undo/cancel/revive, and process and declaration agree."""
+from __future__ import annotations
+
+import pytest
+from viewflow.workflow.status import STATUS
+
+from workflow import inbox, services
+from workflow.flows import DeclarationFlow, process_of
+from workflow.models import Declaration
+
+pytestmark = pytest.mark.django_db
+
+
+def test_no_view_undoes_cancels_or_revives_a_task():
+    names = set()
+
+    def walk(patterns):
+        for p in patterns:
+            if hasattr(p, "url_patterns"):
+                walk(p.url_patterns)
+            else:
+                names.add(p.name)
+
+    walk(DeclarationFlow.instance.urls[0])
+    assert not names & {"undo", "cancel", "revive", "assign", "unassign", "detail", "index"}
+    assert DeclarationFlow.lock_impl.__class__.__name__ == "SelectForUpdateLock"
+
+
+def test_every_human_task_has_a_permission():
+    from viewflow.workflow.nodes import View
+
+    humans = [n for n in DeclarationFlow.instance.nodes() if isinstance(n, View)]
+    assert {n.name for n in humans} == {"seal", "revise", "review", "schedule", "hold", "summarise", "evaluate"}
+    assert all(n._owner_permission for n in humans)
+
+
+def test_the_process_is_visible_exactly_where_the_declaration_is(world, flowing):
+    declaration = flowing("submitted")
+    process = process_of(declaration)
+    flow = DeclarationFlow.instance
+    assert flow.has_view_permission(world.operator, process)
+    assert flow.has_view_permission(world.reviewer, process)
+    assert not flow.has_view_permission(world.other_operator, process)
+    assert not flow.has_manage_permission(world.administrator, process)
+
+
+def test_a_unit_only_starts_for_itself(world):
+    assert DeclarationFlow.start.can_execute(world.operator)
+    assert not DeclarationFlow.start.can_execute(world.reviewer)
+
+
+@pytest.mark.parametrize("state, step", [
+    ("drafted", "seal"), ("submitted", "review"), ("reviewed", "schedule"), ("scheduled", "hold"),
+    ("held", "summarise"), ("summarized", "evaluate"), ("evaluated", None),
+])
+def test_the_open_task_always_matches_the_declaration_state(world, flowing, state, step):
+    declaration = flowing(state)
+    open_tasks = process_of(declaration).task_set.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED])
+    assert [t.flow_task.name for t in open_tasks] == ([step] if step else [])
+
+
+def test_returned_declaration_adopted_lands_on_revise(world, flowing):
+    d = world.declaration("submitted")
+    services.declaration_return(declaration=d, by=world.reviewer, reason="补充")
+    DeclarationFlow.adopt.run(declaration=Declaration.objects.get(pk=d.pk))
+    assert inbox.tasks_for(world.operator).get().flow_task.name == "revise"

@@ -1,0 +1,80 @@
+"""The inbox (待办/待领取/已办): rows, scoping, and a constant number of SQL queries."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import UnitFactory, person
+from tests.pages.conftest import login
+from units.roles import Role
+from workflow import inbox, services
+from workflow.flows import DeclarationFlow
+
+pytestmark = pytest.mark.django_db
+
+
+def test_inbox_row_shows_unit_theme_step_and_waited_time(client, world, flowing):
+    flowing("held")  # summarise task assigned to the operator
+    login(client, world.operator)
+    response = client.get("/")
+    page = response.content.decode()
+    assert "开福区教育局" in page and "惠企政策面对面" in page and "活动总结" in page and "分钟" in page
+    assert "待办" in page and "待领取" in page and "已办" in page
+
+
+def test_queue_done_and_other_units(client, world, flowing):
+    declaration = flowing("drafted")
+    flowing("drafted", unit=world.other_unit, theme="卫健主题")
+    login(client, world.leader)
+    page = client.get("/queue/").content.decode()
+    assert "惠企政策面对面" in page and "卫健主题" not in page
+    task = inbox.queue_for(world.leader).get()
+    client.post(f"/tasks/{task.pk}/", {"claim": "1"})
+    client.post(f"/tasks/{task.pk}/", {"decision": "submit"})
+    done = client.get("/done/").content.decode()
+    assert "盖章报送" in done and "惠企政策面对面" in done
+    assert [t.declaration_id for t in inbox.done_by(world.leader)] == [declaration.pk]
+    assert not inbox.done_by(world.other_leader).exists()
+
+
+def _submitted_units(world, start: int, stop: int, *, claim_by=None):
+    """Units bulk-<start>..bulk-<stop-1>, each with a submitted declaration in the flow."""
+    for i in range(start, stop):
+        unit = UnitFactory(code=f"bulk-{i}", name=f"开福区批量测试局{i}", short_name=f"批量{i}")
+        op = person(f"bulk-op-{i}", Role.OPERATOR, unit)
+        lead = person(f"bulk-lead-{i}", Role.LEADER, unit)
+        services.deadline_extension_grant(programme=world.programme, unit=unit, until=dt.date(2099, 1, 1), reason="测试", by=world.reviewer)
+        d = services.declaration_create(programme=world.programme, unit=unit, by=op, data={
+            "theme": f"主题{i}", "month": 5, "form": "forum", "focus_topic": "livelihood", "description": "简介",
+            "banner": world.programme.canonical_banner(unit.name), "contact_name": "张三", "contact_phone": "0731-84390001",
+        })
+        services.declaration_submit(declaration=d, by=lead)
+    DeclarationFlow.adopt_all()
+    if claim_by is not None:
+        for task in inbox.queue_for(claim_by)[: (stop - start) // 2]:
+            task.flow_task.activation_class(task).assign(claim_by)
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+URLS = ["/", "/queue/", "/done/", "/declarations/", "/dashboard/"]
+
+
+def test_inbox_and_list_pages_issue_the_same_number_of_queries_for_10_and_200_tasks(client, world, django_assert_num_queries):
+    _submitted_units(world, 0, 20, claim_by=world.reviewer)  # 10 in 待办, 10 in 待领取
+    login(client, world.reviewer)
+    counts = {url: _queries(client, url) for url in URLS}
+    _submitted_units(world, 20, 400, claim_by=world.reviewer)  # 200 in 待办, 200 in 待领取
+    for url in URLS:
+        with django_assert_num_queries(counts[url]):
+            response = client.get(url)
+        if url in ("/", "/queue/"):
+            assert len(response.context["rows"]) == 200
