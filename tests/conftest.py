@@ -15,8 +15,31 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def chromium_path() -> str:
+    return os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def browser_missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "需要 playwright：pip install -r requirements-test.txt"
+    if not os.path.exists(chromium_path()):
+        return f"需要 Chromium（{chromium_path()}）：apt-get install chromium fonts-wqy-microhei，或设置 CHROMIUM_PATH"
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
-    """Outside CI, PostgreSQL-only tests skip on SQLite with a reason. In CI they fail."""
+    """Outside CI, PostgreSQL-only tests skip on SQLite and browser tests skip without
+    Chromium, with a reason. In CI they fail."""
+    browser_items = [item for item in items if item.get_closest_marker("browser")]
+    missing = browser_missing() if browser_items else None
+    if missing:
+        if IN_CI:
+            raise pytest.UsageError(f"CI=true 但浏览器测试无法运行：{missing}")
+        for item in browser_items:
+            item.add_marker(pytest.mark.skip(reason=missing))
     if is_postgres():
         return
     for item in items:
