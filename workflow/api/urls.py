@@ -1,2 +1,26 @@
-"""JSON API under /api/ (issue 7)."""
-urlpatterns: list = []
+"""JSON API under /api/ (DESIGN §8, issue 7). Included by config/urls.py."""
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from workflow.api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("declarations/", views.DeclarationListView.as_view(), name="declarations"),
+    path("declarations/<int:pk>/", views.DeclarationDetailView.as_view(), name="declaration"),
+    path("declarations/<int:pk>/history/", views.DeclarationHistoryView.as_view(), name="declaration-history"),
+    *(
+        path(f"declarations/<int:pk>/{name}/", views.transition_view(name), name=f"declaration-{name}")
+        for name in views.TRANSITIONS
+    ),
+    path("tasks/", views.TaskListView.as_view(), name="tasks"),
+    path("audit/", views.AuditListView.as_view(), name="audit"),
+    path("programmes/<str:code>/schedule/", views.ScheduleView.as_view(), name="schedule"),
+    path("programmes/<str:code>/schedule.xlsx", views.ScheduleXlsxView.as_view(), name="schedule-xlsx"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    re_path(r"^", views.api_not_found),  # anything else under /api/: JSON 404, never the HTML page
+]

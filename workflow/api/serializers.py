@@ -1,0 +1,255 @@
+"""Input parsing and output shapes of the JSON API. No rules here: the services check them.
+
+Input serializers only make sure values have the right JSON type and are safe to hand to
+a service (no unknown keys, no NUL or lone-surrogate characters anywhere, sizes the
+database column can hold). Every rule of the programme — month window, banner, forms,
+required fields, reasons, scores — is checked by the service, so the API answers with
+the same Chinese messages as the pages.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rest_framework import serializers
+
+from policies.models import Programme
+from units.models import Unit
+from workflow.models import CONTENT_FIELDS, AuditEvent, Declaration, ScheduleVersion, State
+
+# ------------------------------------------------------------------ input
+
+
+def _bad_text(value) -> bool:
+    return isinstance(value, str) and ("\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value))
+
+
+def _unsafe(value) -> bool:
+    """NUL or a lone surrogate anywhere (keys included): PostgreSQL refuses both in text and JSON."""
+    if isinstance(value, Mapping):
+        return any(_bad_text(k) or _unsafe(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unsafe(v) for v in value)
+    return _bad_text(value)
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses unknown keys (400) instead of silently dropping them, and unsafe characters."""
+
+    unknown_field_message = "不支持该字段。"
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: [self.unknown_field_message] for name in unknown})
+            unsafe = sorted(name for name, value in data.items() if _unsafe(value))
+            if unsafe:
+                raise serializers.ValidationError({name: ["不能包含空字符（\\u0000）或无效的Unicode字符。"] for name in unsafe})
+        return super().to_internal_value(data)
+
+
+def _text(**kwargs):
+    return serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, **kwargs)
+
+
+class DeclarationContentSerializer(StrictSerializer):
+    """The 申报表 fields. Lengths, month window, form, topic, banner, phone: checked by the service."""
+
+    unknown_field_message = "该项不能在申报表中修改。"  # the service's own message for the same mistake
+
+    theme = _text(help_text="活动主题")
+    month = serializers.IntegerField(required=False, allow_null=True, help_text="活动时间（月份）")
+    form = _text(help_text="活动形式代码，如 forum")
+    focus_topic = _text(help_text="重点主题代码")
+    description = _text(help_text="活动简介")
+    banner = _text(help_text="会标")
+    contact_name = _text(help_text="联系人")
+    contact_phone = _text(help_text="联系电话")
+
+
+class DeclarationCreateSerializer(DeclarationContentSerializer):
+    programme = serializers.SlugRelatedField(
+        slug_field="code", queryset=Programme.objects.all(), help_text="实施方案代码，如 kaifu-2023",
+        error_messages={"does_not_exist": "未找到代码为“{value}”的实施方案。", "invalid": "请填写实施方案代码。"},
+    )
+    unit = serializers.SlugRelatedField(
+        slug_field="code", queryset=Unit.objects.all(), help_text="填报单位代码",
+        error_messages={"does_not_exist": "未找到代码为“{value}”的单位。", "invalid": "请填写单位代码。"},
+    )
+
+
+class EmptySerializer(StrictSerializer):
+    pass
+
+
+class ReasonSerializer(StrictSerializer):
+    reason = _text(help_text="理由（退回、取消时必填）")
+
+
+class ScheduleSerializer(StrictSerializer):
+    month = serializers.IntegerField(required=False, allow_null=True, help_text="安排月份；不填则按申报月份")
+
+
+class RescheduleSerializer(StrictSerializer):
+    month = serializers.IntegerField(required=False, allow_null=True, help_text="新的安排月份")
+    reason = _text(help_text="调整理由（必填）")
+
+
+class PublicitySerializer(StrictSerializer):
+    channel = _text(max_length=32, help_text="宣传渠道代码，如 gov_website")
+    url = _text(max_length=1000, help_text="报道链接（http:// 或 https://）")
+    date = _text(max_length=32, help_text="发布日期，如 2023-05-19")
+
+
+class HoldSerializer(StrictSerializer):
+    held_on = _text(max_length=32, help_text="实际举办日期，如 2023-05-18")
+    place = _text(max_length=200, help_text="举办地点")
+    participants = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=1_000_000), required=False,
+        help_text="参与人员按类别计数，如 {\"citizen\": 20}",
+    )
+    banner_used = _text(max_length=200, help_text="实际使用的会标")
+    logo_shown = serializers.BooleanField(required=False, default=False, help_text="现场展示了LOGO")
+    publicity = serializers.ListField(child=PublicitySerializer(), required=False, max_length=100, help_text="宣传报道")
+    form_facts = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=1000), required=False,
+        help_text="活动形式要素，如 {\"attendance\": \"25\"}",
+    )
+
+
+class SummarizeSerializer(StrictSerializer):
+    summary_practice = _text(max_length=10000, help_text="做法")
+    summary_effect = _text(max_length=10000, help_text="成效")
+    summary_experience = _text(max_length=10000, help_text="经验")
+    nominate = serializers.BooleanField(required=False, default=False, help_text="推荐为典型经验")
+
+
+class EvaluateSerializer(StrictSerializer):
+    scores = serializers.DictField(child=serializers.FloatField(), required=False, help_text="人工评估指标得分")
+    comment = _text(max_length=10000, help_text="评估意见")
+
+
+class DeclarationFilterSerializer(serializers.Serializer):
+    programme = serializers.CharField(required=False, max_length=64, help_text="实施方案代码")
+    unit = serializers.CharField(required=False, max_length=64, help_text="单位代码")
+    state = serializers.ChoiceField(choices=State.choices, required=False, help_text="状态")
+    month = serializers.IntegerField(required=False, min_value=1, max_value=12, help_text="活动时间（月份）")
+    form = serializers.CharField(required=False, max_length=32, help_text="活动形式代码")
+
+
+class AuditFilterSerializer(serializers.Serializer):
+    unit = serializers.CharField(required=False, max_length=64, help_text="单位代码")
+    declaration = serializers.IntegerField(required=False, min_value=1, max_value=2**53, help_text="申报编号")
+    actor = serializers.CharField(required=False, max_length=150, help_text="操作人用户名")
+    action = serializers.CharField(required=False, max_length=32, help_text="操作，如 approve、export")
+    date_from = serializers.DateField(required=False, help_text="起始日期（含），北京时间")
+    date_to = serializers.DateField(required=False, help_text="截止日期（含），北京时间")
+
+    def validate(self, attrs):
+        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError({"date_to": ["截止日期不能早于起始日期。"]})
+        return attrs
+
+
+class TokenRequestSerializer(StrictSerializer):
+    username = serializers.CharField(max_length=150, help_text="用户名")
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+
+# ------------------------------------------------------------------ output
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="中文说明")
+
+
+class DeclarationSerializer(serializers.ModelSerializer):
+    programme = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Declaration
+        fields = [
+            "id", "programme", "unit", "unit_name", "state", "state_label", *CONTENT_FIELDS,
+            "created_at", "updated_at", "submitted_at", "first_submitted_at", "reviewed_at",
+            "return_reason", "return_count", "scheduled_month",
+            "held_on", "place", "participants", "banner_used", "logo_shown", "publicity", "form_facts",
+            "summary_practice", "summary_effect", "summary_experience", "summarized_at", "nominated", "exemplary",
+            "scores", "evaluation_comment", "evaluated_at", "cancel_reason",
+        ]
+        read_only_fields = fields
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    declaration = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    programme = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id", "seq", "declaration", "unit", "programme", "actor", "action", "from_state", "to_state",
+            "reason", "changed", "created_at", "request_id", "prev_hash", "hash",
+        ]
+        read_only_fields = fields
+
+
+class ScheduleEntrySerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="序号")
+    declaration = serializers.IntegerField()
+    unit = serializers.CharField(help_text="单位代码")
+    unit_name = serializers.CharField(help_text="单位")
+    theme = serializers.CharField(help_text="活动主题")
+    month = serializers.IntegerField(help_text="活动时间（月份）")
+    form = serializers.CharField()
+    form_label = serializers.CharField(help_text="活动形式")
+    description = serializers.CharField(help_text="活动简介")
+    contact_name = serializers.CharField(help_text="联系人")
+    contact_phone = serializers.CharField(help_text="联系电话")
+    state = serializers.ChoiceField(choices=State.choices, help_text="当前状态（已取消的活动仍列在已发布的版本中）")
+
+
+class ScheduleVersionSerializer(serializers.ModelSerializer):
+    programme = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    title = serializers.CharField(read_only=True)
+    rows = ScheduleEntrySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ScheduleVersion
+        fields = ["programme", "number", "title", "published_by", "published_at", "reason", "rows"]
+        read_only_fields = fields
+
+
+class TaskFilterSerializer(serializers.Serializer):
+    box = serializers.ChoiceField(
+        choices=[("inbox", "待办"), ("queue", "待领取"), ("done", "已办")], required=False, help_text="默认 inbox（待办）",
+    )
+
+
+class TaskSerializer(serializers.Serializer):
+    """One row of the inbox (workflow.inbox annotates every value: no per-row query)."""
+
+    id = serializers.IntegerField()
+    task = serializers.SerializerMethodField(help_text="任务节点，如 review、hold")
+    title = serializers.SerializerMethodField(help_text="任务名称")
+    status = serializers.CharField()
+    owner = serializers.CharField(source="owner.username", allow_null=True, help_text="办理人用户名")
+    created = serializers.DateTimeField()
+    declaration = serializers.IntegerField(source="declaration_id", help_text="申报编号")
+    unit_name = serializers.CharField(allow_null=True)
+    theme = serializers.CharField(allow_null=True)
+    declaration_state = serializers.ChoiceField(choices=State.choices, allow_null=True)
+
+    def get_task(self, task) -> str:
+        return task.flow_task.name
+
+    def get_title(self, task) -> str:
+        return str(task.flow_task.task_title)

@@ -1,0 +1,326 @@
+"""The JSON API of DESIGN §8. Each view parses input, calls one selector or service, answers.
+
+Order of refusals is the one of `workflow.permissions`: what the caller may not see is
+404 (exactly like a missing id), what they see but may not do is 403, a transition the
+state does not allow (or that someone else just made) is 409, and input the programme's
+rules refuse is 400 with the service's per-field Chinese messages
+(`workflow.api.exceptions`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from collections.abc import Callable
+
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from workflow import selectors, services
+from workflow.api import schedule as schedule_export
+from workflow.api import serializers as s
+from workflow.errors import PermissionRefused, RuleViolation
+from workflow.models import Declaration
+from workflow.permissions import Action, authorize, is_assessor
+from policies.rules import Problem
+
+# ------------------------------------------------------------------ documented errors
+
+_DETAIL = OpenApiResponse(s.ErrorSerializer, description="`{\"detail\": 中文说明}`")
+ERRORS = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="输入有误或被规则拒绝：`{字段: [中文说明]}`，非字段错误在 `__all__`"),
+    401: OpenApiResponse(s.ErrorSerializer, description="未提供或无效的认证信息"),
+    403: OpenApiResponse(s.ErrorSerializer, description="可以查看但无权执行此操作"),
+    404: OpenApiResponse(s.ErrorSerializer, description="不存在，或无权查看（两者答复相同）"),
+    409: OpenApiResponse(s.ErrorSerializer, description="当前状态不允许此操作，或已被他人抢先处理"),
+}
+
+
+def errors(*codes: int) -> dict:
+    return {code: ERRORS[code] for code in codes}
+
+
+def api_not_found(request, *args, **kwargs):
+    """Any /api/ path that matches no endpoint: JSON 404, never the HTML page."""
+    return JsonResponse({"detail": "未找到。"}, status=404, json_dumps_params={"ensure_ascii": False})
+
+
+def _validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# ------------------------------------------------------------------ authentication
+
+
+class TokenView(APIView):
+    """用户名和密码换取令牌；之后的请求带 `Authorization: Token <令牌>`。"""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=s.TokenRequestSerializer, responses={200: s.TokenSerializer, **errors(400)}, auth=[])
+    def post(self, request):
+        data = _validated(s.TokenRequestSerializer, request.data)
+        user = authenticate(request._request, username=data["username"], password=data["password"])
+        if user is None or not user.is_active:
+            raise serializers.ValidationError({"__all__": ["用户名或密码不正确。"]})
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+# ------------------------------------------------------------------ declarations
+
+
+class DeclarationListView(GenericAPIView):
+    """申报列表（只列出调用者可以查看的申报）与新建申报（草稿）。"""
+
+    serializer_class = s.DeclarationSerializer
+
+    @extend_schema(parameters=[s.DeclarationFilterSerializer], responses={200: s.DeclarationSerializer(many=True), **errors(400, 401, 404)})
+    def get(self, request):
+        filters = _validated(s.DeclarationFilterSerializer, request.query_params)
+        qs = selectors.declarations_visible_to(request.user)
+        if "programme" in filters:
+            qs = qs.filter(programme__code=filters["programme"])
+        if "unit" in filters:
+            qs = qs.filter(unit__code=filters["unit"])
+        for name in ("state", "month", "form"):
+            if name in filters:
+                qs = qs.filter(**{name: filters[name]})
+        page = self.paginate_queryset(qs.order_by("programme_id", "unit__code", "pk"))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=s.DeclarationCreateSerializer, responses={201: s.DeclarationSerializer, **errors(400, 401, 403)})
+    def post(self, request):
+        data = dict(_validated(s.DeclarationCreateSerializer, request.data))
+        programme, unit = data.pop("programme"), data.pop("unit")
+        declaration = services.declaration_create(programme=programme, unit=unit, by=request.user, data=data)
+        return Response(s.DeclarationSerializer(declaration).data, status=status.HTTP_201_CREATED)
+
+
+class DeclarationDetailView(APIView):
+    """一份申报；草稿状态下可修改申报表内容（只限申报表字段）。"""
+
+    @extend_schema(responses={200: s.DeclarationSerializer, **errors(401, 404)})
+    def get(self, request, pk: int):
+        return Response(s.DeclarationSerializer(selectors.declaration_get(request.user, pk)).data)
+
+    @extend_schema(request=s.DeclarationContentSerializer, responses={200: s.DeclarationSerializer, **errors(400, 401, 403, 404, 409)})
+    def patch(self, request, pk: int):
+        declaration = selectors.declaration_get(request.user, pk)
+        authorize(request.user, Action.EDIT, declaration)
+        data = _validated(s.DeclarationContentSerializer, request.data)
+        declaration = services.declaration_update(declaration=declaration, by=request.user, data=data)
+        return Response(s.DeclarationSerializer(declaration).data)
+
+
+class DeclarationHistoryView(APIView):
+    """一份申报的审计事件（按链内序号），与页面上的历史记录相同。"""
+
+    @extend_schema(responses={200: s.AuditEventSerializer(many=True), **errors(401, 404)})
+    def get(self, request, pk: int):
+        events = selectors.declaration_history(request.user, pk)
+        return Response(s.AuditEventSerializer(events, many=True).data)
+
+
+# ------------------------------------------------------------------ transitions (DESIGN §4)
+
+
+def _schedule(declaration: Declaration, by, data: dict) -> Declaration:
+    month = data.get("month")
+    months = {declaration.pk: declaration.month if month is None else month}
+    try:
+        services.schedule_publish(programme=declaration.programme, by=by, months=months)
+    except RuleViolation as error:  # the service names the field per declaration: month.<id>
+        own = f"month.{declaration.pk}"
+        raise RuleViolation([Problem("month" if p.field == own else p.field, p.message, p.code) for p in error.problems]) from None
+    return selectors.declaration_get(by, declaration.pk)
+
+
+def _summary(data: dict) -> dict:
+    return {name: data.get(name, "") for name in services.SUMMARY_FIELDS}
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    payload: type[serializers.Serializer]
+    run: Callable[[Declaration, object, dict], Declaration]
+    summary: str
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition(
+        Action.SUBMIT, s.EmptySerializer, lambda d, by, v: services.declaration_submit(declaration=d, by=by),
+        "盖章报送（单位负责人）：草稿 → 已报送",
+    ),
+    "withdraw": Transition(
+        Action.WITHDRAW, s.ReasonSerializer,
+        lambda d, by, v: services.declaration_withdraw(declaration=d, by=by, reason=v.get("reason", "")),
+        "撤回（单位负责人，审核前）：已报送 → 草稿",
+    ),
+    "return": Transition(
+        Action.RETURN, s.ReasonSerializer,
+        lambda d, by, v: services.declaration_return(declaration=d, by=by, reason=v.get("reason", "")),
+        "退回（审核人员，须填理由）：已报送 → 草稿",
+    ),
+    "approve": Transition(
+        Action.APPROVE, s.EmptySerializer, lambda d, by, v: services.declaration_approve(declaration=d, by=by),
+        "审核通过（审核人员）：已报送 → 已审核",
+    ),
+    "schedule": Transition(Action.SCHEDULE, s.ScheduleSerializer, _schedule, "排期并发布安排表（统筹人员）：已审核 → 已排期"),
+    "reschedule": Transition(
+        Action.RESCHEDULE, s.RescheduleSerializer,
+        lambda d, by, v: services.declaration_reschedule(declaration=d, by=by, month=v.get("month"), reason=v.get("reason", "")),
+        "调整排期（统筹人员，须填理由）：已排期 → 已排期",
+    ),
+    "hold": Transition(
+        Action.HOLD, s.HoldSerializer, lambda d, by, v: services.declaration_hold(declaration=d, by=by, evidence=dict(v)),
+        "登记举办情况（本单位）：已排期 → 已举办",
+    ),
+    "summarize": Transition(
+        Action.SUMMARIZE, s.SummarizeSerializer,
+        lambda d, by, v: services.declaration_summarize(declaration=d, by=by, summary=_summary(v), nominate=v.get("nominate", False)),
+        "提交活动总结（本单位）：已举办 → 已总结",
+    ),
+    "evaluate": Transition(
+        Action.EVALUATE, s.EvaluateSerializer,
+        lambda d, by, v: services.declaration_evaluate(declaration=d, by=by, scores=dict(v.get("scores", {})), comment=v.get("comment", "")),
+        "评估打分（考核评估人员）：已总结 → 已评估",
+    ),
+    "cancel": Transition(
+        Action.CANCEL, s.ReasonSerializer,
+        lambda d, by, v: services.declaration_cancel(declaration=d, by=by, reason=v.get("reason", "")),
+        "取消（审核人员，须填理由，举办前）→ 已取消",
+    ),
+}
+
+
+class TransitionView(APIView):
+    """POST /api/declarations/{id}/{transition}/: fetch what the caller may see, check the role, call the service."""
+
+    transition: Transition
+
+    def post(self, request, pk: int):
+        declaration = selectors.declaration_get(request.user, pk)  # 404
+        authorize(request.user, self.transition.action, declaration)  # 403, the check the service repeats
+        data = _validated(self.transition.payload, request.data)  # 400: types only
+        declaration = self.transition.run(declaration, request.user, data)  # 409 / 400 (rules)
+        return Response(s.DeclarationSerializer(declaration).data)
+
+
+def transition_view(name: str):
+    transition = TRANSITIONS[name]
+    def post(self, request, pk: int):
+        return TransitionView.post(self, request, pk)
+
+    documented = extend_schema(
+        operation_id=f"declarations_{name}", summary=transition.summary, request=transition.payload,
+        responses={200: s.DeclarationSerializer, **errors(400, 401, 403, 404, 409)},
+    )(post)
+    view = type(f"{name.title()}TransitionView", (TransitionView,), {
+        "transition": transition, "__doc__": transition.summary, "post": documented,
+    })
+    return view.as_view()
+
+
+# ------------------------------------------------------------------ inbox and audit
+
+
+class TaskListView(GenericAPIView):
+    """我的任务：`box=inbox` 待办（默认）、`queue` 待领取、`done` 已办。"""
+
+    serializer_class = s.TaskSerializer
+
+    @extend_schema(parameters=[s.TaskFilterSerializer], responses={200: s.TaskSerializer(many=True), **errors(400, 401, 404)})
+    def get(self, request):
+        from workflow import inbox  # the pages' inbox (issue 4): the API lists the same tasks
+
+        box = _validated(s.TaskFilterSerializer, request.query_params).get("box", "inbox")
+        qs = {"inbox": inbox.tasks_for, "queue": inbox.queue_for, "done": inbox.done_by}[box](request.user)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class AuditListView(GenericAPIView):
+    """完整审计日志（仅考核评估人员），最后记录的在前。"""
+
+    serializer_class = s.AuditEventSerializer
+
+    @extend_schema(parameters=[s.AuditFilterSerializer], responses={200: s.AuditEventSerializer(many=True), **errors(400, 401, 403, 404)})
+    def get(self, request):
+        if not is_assessor(request.user):
+            raise PermissionRefused("只有考核评估人员可以查看审计日志。")
+        filters = _validated(s.AuditFilterSerializer, request.query_params)
+        qs = selectors.audit_events_visible_to(request.user)
+        if "unit" in filters:
+            qs = qs.filter(unit__code=filters["unit"])
+        if "declaration" in filters:
+            qs = qs.filter(declaration_id=filters["declaration"])
+        if "actor" in filters:
+            qs = qs.filter(actor__username=filters["actor"])
+        if "action" in filters:
+            qs = qs.filter(action=filters["action"])
+        if "date_from" in filters:
+            qs = qs.filter(created_at__gte=_day_start(filters["date_from"]))
+        if "date_to" in filters:
+            qs = qs.filter(created_at__lt=_day_start(filters["date_to"] + dt.timedelta(days=1)))
+        page = self.paginate_queryset(qs.order_by("-pk"))  # as appended (created_at is the business time)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """Midnight of `day` in the site's time zone (Asia/Shanghai)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+# ------------------------------------------------------------------ schedule
+
+
+class XlsxRenderer(JSONRenderer):
+    """Lets a client ask for the spreadsheet by `Accept`; error bodies stay JSON."""
+
+    media_type = schedule_export.XLSX
+    format = "xlsx"
+
+
+_CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="实施方案代码，如 kaifu-2023")
+
+
+class ScheduleView(APIView):
+    """最新发布的活动计划安排表（区政务公开办各角色及各单位可查看）。"""
+
+    @extend_schema(parameters=[_CODE], responses={200: s.ScheduleVersionSerializer, **errors(401, 404)})
+    def get(self, request, code: str):
+        version = schedule_export.latest_for(request.user, code)
+        return Response(s.ScheduleVersionSerializer(version).data)
+
+
+class ScheduleXlsxView(APIView):
+    """活动计划安排表（Excel，官方列）。每次导出记入审计日志。"""
+
+    renderer_classes = [JSONRenderer, XlsxRenderer]
+
+    @extend_schema(
+        parameters=[_CODE],
+        responses={(200, schedule_export.XLSX): OpenApiTypes.BINARY, **errors(401, 404)},
+    )
+    def get(self, request, code: str):
+        version = schedule_export.latest_for(request.user, code)
+        with transaction.atomic():
+            content = schedule_export.export_xlsx(version, by=request.user)
+        response = HttpResponse(content, content_type=schedule_export.XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{version.programme.code}-schedule-v{version.number}.xlsx"'
+        return response
