@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests import factories
 from tests.conftest import chromium_path
@@ -25,13 +26,17 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 
 @pytest.fixture
-def chromium():
+def chromium(year):
+    """Started after, and stopped before, the database fixtures: Playwright's greenlets carry
+    their own context, so Django would otherwise hand them a different connection than the
+    one `audit_flushable` prepares for the final flush."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=ARGS)
         yield browser
         browser.close()
+        connections.close_all()  # the connections opened in Playwright's context
 
 
 @pytest.fixture
@@ -81,7 +86,7 @@ class Person:
         self.context.close()
 
 
-def test_a_year_in_the_browser(chromium, live_server, year):
+def test_a_year_in_the_browser(live_server, year, chromium):
     ARTIFACTS.mkdir(exist_ok=True)
     base = live_server.url
     w = year
