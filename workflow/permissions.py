@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from guardian.core import ObjectPermissionChecker
+
 from units.models import Unit
 from units.roles import PERM_OPERATE, PERM_SEAL
 from workflow.errors import NotFound, PermissionRefused
@@ -87,7 +89,13 @@ def is_assessor(user) -> bool:
 
 
 def has_unit_perm(user, codename: str, unit: Unit) -> bool:
-    return bool(user and user.is_authenticated and user.is_active) and user.has_perm(f"units.{codename}", unit)
+    """The unit permission, held through one of the unit's role groups (guardian group object
+    permissions). Superuser status is not a unit role: nobody seals for a unit or sees its
+    drafts without belonging to it, exactly as `selectors.declarations_visible_to` joins.
+    """
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return ObjectPermissionChecker(user).get_group_perms(unit).filter(codename=codename).exists()
 
 
 def can_view(user, declaration: Declaration) -> bool:

@@ -14,7 +14,7 @@ from units.models import Unit, UnitRoleGroup
 from units.roles import PERM_OPERATE
 from workflow.errors import NotFound
 from workflow.models import AuditEvent, Declaration
-from workflow.permissions import is_assessor, is_office
+from workflow.permissions import has_unit_perm, is_assessor, is_office
 
 
 def unit_ids_of(user) -> QuerySet:
@@ -63,11 +63,22 @@ def declaration_history(user, declaration_id) -> QuerySet[AuditEvent]:
 
 
 def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
-    """The whole trail for assessors; nothing for anyone else."""
+    """The trail for assessors; nothing for anyone else.
+
+    An assessor sees every event outside declarations and every event of a declaration
+    they may see (`declaration_history`'s rule): a unit's never-submitted draft stays
+    inside the unit, its events too, until the unit submits it. The whole chain,
+    drafts included, is checked by `audit.verify`, which needs no selector.
+    """
     if not is_assessor(user):
         return AuditEvent.objects.none()
-    return AuditEvent.objects.select_related("actor", "unit", "declaration")
+    visible = (
+        Q(declaration__isnull=True)
+        | Q(declaration__first_submitted_at__isnull=False)
+        | Q(declaration__unit_id__in=unit_ids_of(user))
+    )
+    return AuditEvent.objects.filter(visible).select_related("actor", "unit", "declaration")
 
 
 def unit_may_operate(user, unit: Unit) -> bool:
-    return user.has_perm(f"units.{PERM_OPERATE}", unit)
+    return has_unit_perm(user, PERM_OPERATE, unit)

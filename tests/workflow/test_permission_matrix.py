@@ -1,0 +1,192 @@
+"""The permission matrix: every role × every service action × three targets.
+
+Targets are the unit whose declaration (or, for create and grant_extension, whose unit)
+the action is aimed at:
+- own:    开福区教育局, where the operator and the leader hold their role;
+- other:  开福区卫生健康局, where the actor holds no role;
+- office: the district office's own unit (kind office), with its own operator and leader.
+Office roles and the administrator hold no unit role, so for them the three targets
+differ only in whose declaration it is — which must not matter.
+
+Each case first walks the target's declaration, through the real services, into the
+state the action needs (edit and submit use a draft the office returned, so the office
+can see it and the refusal comes from the role, not from visibility). Then the actor
+tries the action, and the case asserts one of:
+- allowed: the service returns and the audit trail gains the actor's event;
+- NotFound: the actor may not see the declaration (same message as a missing id);
+- PermissionRefused: the actor sees it (or the action has no declaration to hide,
+  like create, grant_extension and publishing the schedule) but their role may not.
+A refusal leaves the declaration's state and audit trail untouched.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from tests import factories
+from tests.factories import BEFORE_DEADLINE, SUMMARY, content, evidence, person
+from units.models import UnitKind
+from units.roles import Role
+from workflow import services
+from workflow.errors import NotFound, PermissionRefused
+from workflow.models import AuditEvent, Declaration, DeadlineExtension, State
+
+ROLES = ["operator", "leader", "reviewer", "scheduler", "assessor", "administrator"]
+ACTIONS = [
+    "create", "edit", "submit", "withdraw", "return", "approve", "cancel", "grant_extension",
+    "schedule", "reschedule", "hold", "summarize", "mark_exemplary", "evaluate",
+]
+TARGETS = ["own", "other", "office"]
+SUMMARY_LINE = f"permission matrix: {len(ROLES)} roles × {len(ACTIONS)} actions × {len(TARGETS)} targets = {len(ROLES) * len(ACTIONS) * len(TARGETS)} cases"
+
+# What each role may do (unit roles only on their own unit).
+MAY: dict[str, set[str]] = {
+    "operator": {"create", "edit", "hold", "summarize"},
+    "leader": {"create", "edit", "hold", "summarize", "submit", "withdraw"},
+    "reviewer": {"return", "approve", "cancel", "grant_extension"},
+    "scheduler": {"schedule", "reschedule", "mark_exemplary"},
+    "assessor": {"evaluate"},
+    "administrator": set(),
+}
+UNIT_ROLE_NAMES = {"operator", "leader"}
+OFFICE_ROLE_NAMES = {"reviewer", "scheduler", "assessor"}
+# Actions aimed at a unit or the programme, not at one declaration: nothing to hide.
+NO_DECLARATION = {"create", "grant_extension", "schedule"}
+
+# The state each action needs, reached through the services.
+NEEDS = {
+    "create": None, "grant_extension": None,
+    "edit": "returned", "submit": "returned",
+    "withdraw": "submitted", "return": "submitted", "approve": "submitted", "cancel": "submitted",
+    "schedule": "reviewed", "reschedule": "scheduled", "hold": "scheduled",
+    "summarize": "held", "mark_exemplary": "summarized", "evaluate": "summarized",
+}
+
+
+def expected(role: str, action: str, target: str) -> type[Exception] | None:
+    """None when allowed, else the refusal the service must raise."""
+    if action in MAY[role] and (role not in UNIT_ROLE_NAMES or target == "own"):
+        return None
+    if action in NO_DECLARATION:
+        return PermissionRefused
+    visible = target == "own" if role in UNIT_ROLE_NAMES else role in OFFICE_ROLE_NAMES
+    return PermissionRefused if visible else NotFound
+
+
+CASES = list(itertools.product(ROLES, ACTIONS, TARGETS))
+
+
+class Matrix:
+    def __init__(self, world):
+        self.w = world
+        office = factories.UnitFactory(code="kf-office", name="开福区政务公开政务服务工作领导小组办公室",
+                                       short_name="区政务公开办", kind=UnitKind.OFFICE)
+        self.units = {"own": world.unit, "other": world.other_unit, "office": office}
+        self.people = {
+            world.unit: (world.operator, world.leader),
+            world.other_unit: (world.other_operator, world.other_leader),
+            office: (person("office-op", Role.OPERATOR, office), person("office-lead", Role.LEADER, office)),
+        }
+        self.actors = {
+            "operator": world.operator, "leader": world.leader, "reviewer": world.reviewer,
+            "scheduler": world.scheduler, "assessor": world.assessor, "administrator": world.administrator,
+        }
+
+    def walk(self, unit, state: str) -> Declaration:
+        """The unit's declaration in `state`, every step by the person whose job it is."""
+        w, (op, lead) = self.w, self.people[unit]
+        d = services.declaration_create(programme=w.programme, unit=unit, by=op, data=content(w.programme, unit))
+        steps = ["submitted", "reviewed", "scheduled", "held", "summarized"]
+        if state == "returned":
+            d = services.declaration_submit(declaration=d, by=lead, now=BEFORE_DEADLINE)
+            return services.declaration_return(declaration=d, by=w.reviewer, reason="请补充活动简介。")
+        for step in steps[: steps.index(state) + 1]:
+            if step == "submitted":
+                d = services.declaration_submit(declaration=d, by=lead, now=BEFORE_DEADLINE)
+            elif step == "reviewed":
+                d = services.declaration_approve(declaration=d, by=w.reviewer)
+            elif step == "scheduled":
+                services.schedule_publish(programme=w.programme, by=w.scheduler, months={d.pk: d.month})
+                d = Declaration.objects.get(pk=d.pk)
+            elif step == "held":
+                d = services.declaration_hold(declaration=d, by=op, evidence=evidence(w.programme, unit))
+            elif step == "summarized":
+                d = services.declaration_summarize(declaration=d, by=op, summary=SUMMARY)
+        return d
+
+    def perform(self, action: str, by, unit, d: Declaration | None):
+        p = self.w.programme
+        match action:
+            case "create":
+                return services.declaration_create(programme=p, unit=unit, by=by, data=content(p, unit))
+            case "edit":
+                return services.declaration_update(declaration=d, by=by, data={"theme": "惠企政策面对面（修订）"})
+            case "submit":
+                return services.declaration_submit(declaration=d, by=by, now=BEFORE_DEADLINE)
+            case "withdraw":
+                return services.declaration_withdraw(declaration=d, by=by, reason="需要修改")
+            case "return":
+                return services.declaration_return(declaration=d, by=by, reason="请补充活动简介。")
+            case "approve":
+                return services.declaration_approve(declaration=d, by=by)
+            case "cancel":
+                return services.declaration_cancel(declaration=d, by=by, reason="单位撤并")
+            case "grant_extension":
+                return services.deadline_extension_grant(programme=p, unit=unit, until=dt.date(2023, 4, 10), reason="材料需补盖公章", by=by)
+            case "schedule":
+                return services.schedule_publish(programme=p, by=by, months={d.pk: d.month})
+            case "reschedule":
+                return services.declaration_reschedule(declaration=d, by=by, month=6, reason="与区级会议冲突")
+            case "hold":
+                return services.declaration_hold(declaration=d, by=by, evidence=evidence(p, unit))
+            case "summarize":
+                return services.declaration_summarize(declaration=d, by=by, summary=SUMMARY)
+            case "mark_exemplary":
+                return services.declaration_mark_exemplary(declaration=d, by=by)
+            case "evaluate":
+                return services.declaration_evaluate(declaration=d, by=by, scores={"quality": 8}, comment="组织有序")
+        raise AssertionError(action)
+
+
+@pytest.mark.parametrize(("role", "action", "target"), CASES, ids=[f"{r}-{a}-{t}" for r, a, t in CASES])
+def test_permission_matrix(world, role, action, target):
+    m = Matrix(world)
+    unit, actor = m.units[target], m.actors[role]
+    d = m.walk(unit, NEEDS[action]) if NEEDS[action] else None
+    state_before = d.state if d else None
+    events_before = AuditEvent.objects.count()
+    outcome = expected(role, action, target)
+
+    if outcome is None:
+        m.perform(action, actor, unit, d)
+        last = AuditEvent.objects.order_by("-id").first()
+        assert (last.action, last.actor_id, last.unit_id) == (action, actor.pk, unit.pk)
+        if action == "create":
+            assert Declaration.objects.get(unit=unit).state == State.DRAFTED
+        elif action == "grant_extension":
+            assert DeadlineExtension.objects.get(unit=unit).until == dt.date(2023, 4, 10)
+        return
+
+    with pytest.raises(outcome) as refused:
+        m.perform(action, actor, unit, d)
+    if outcome is NotFound:
+        assert refused.value.message == NotFound().message == "未找到该申报，或您无权查看。"
+    else:
+        assert refused.value.message.startswith("只有"), refused.value.message
+    assert AuditEvent.objects.count() == events_before
+    if d is not None:
+        assert Declaration.objects.get(pk=d.pk).state == state_before
+    if action == "create":
+        assert not Declaration.objects.filter(unit=unit).exists()
+
+
+@pytest.mark.parametrize("summary", [SUMMARY_LINE], ids=["permission-matrix-6-roles-x-14-actions-x-3-targets-252-cases"])
+def test_permission_matrix_covers_every_role_action_and_target(summary):
+    """The summary line the suite prints: the matrix is complete and its size is what the id says."""
+    assert len(CASES) == len(set(CASES)) == 252
+    assert summary == "permission matrix: 6 roles × 14 actions × 3 targets = 252 cases"
+    allowed = sum(expected(*case) is None for case in CASES)
+    # operator 4 + leader 6 on their own unit only; reviewer 4, scheduler 3, assessor 1 on all three targets.
+    assert allowed == 4 + 6 + (4 + 3 + 1) * 3
