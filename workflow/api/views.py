@@ -9,13 +9,14 @@ rules refuse is 400 with the service's per-field Chinese messages
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -26,17 +27,16 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from policies.rules import Problem
 from workflow import selectors, services
 from workflow.api import schedule as schedule_export
 from workflow.api import serializers as s
 from workflow.errors import PermissionRefused, RuleViolation
 from workflow.models import Declaration
 from workflow.permissions import Action, authorize, is_assessor
-from policies.rules import Problem
 
 # ------------------------------------------------------------------ documented errors
 
-_DETAIL = OpenApiResponse(s.ErrorSerializer, description="`{\"detail\": 中文说明}`")
 ERRORS = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description="输入有误或被规则拒绝：`{字段: [中文说明]}`，非字段错误在 `__all__`"),
     401: OpenApiResponse(s.ErrorSerializer, description="未提供或无效的认证信息"),
@@ -50,6 +50,7 @@ def errors(*codes: int) -> dict:
     return {code: ERRORS[code] for code in codes}
 
 
+@csrf_exempt  # a POST to an unknown path is a JSON 404, not the HTML CSRF page
 def api_not_found(request, *args, **kwargs):
     """Any /api/ path that matches no endpoint: JSON 404, never the HTML page."""
     return JsonResponse({"detail": "未找到。"}, status=404, json_dumps_params={"ensure_ascii": False})
