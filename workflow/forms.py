@@ -2,8 +2,6 @@
 and its refusals come back as field errors (`add_problems`)."""
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -180,8 +178,3 @@ class EvaluateForm(forms.Form):
         first = f"score_{self.indicators[0]['code']}" if self.indicators else "comment"
         return {"scores": first, **{i["code"]: f"score_{i['code']}" for i in self.indicators}}
 
-
-def today() -> dt.date:
-    from django.utils import timezone
-
-    return timezone.localdate()
