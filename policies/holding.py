@@ -64,8 +64,13 @@ def check_holding(
     elif held_on > today:
         problems.append(Problem("held_on", "举办日期不能晚于今天：请在活动举办后登记。", "held_on_future"))
 
-    if not str(evidence.get("place") or "").strip():
+    place = str(evidence.get("place") or "").strip()
+    if not place:
         problems.append(Problem("place", "请填写举办地点。", "place_required"))
+    elif len(place) > 200:
+        problems.append(Problem("place", "举办地点不能超过200个字。", "place_too_long"))
+    if len(str(evidence.get("banner_used") or "")) > 200:
+        problems.append(Problem("banner_used", "会标不能超过200个字。", "banner_used_too_long"))
 
     participants = evidence.get("participants") or {}
     known = {c["code"]: c["label"] for c in categories}

@@ -118,7 +118,8 @@ def _run(
     method: str,
     guard: Callable[[Declaration], list[Problem]] | None = None,
     fields: Iterable[str] = (),
-    reason: str = "",
+    reason: str | None = "",
+    reason_for: str | None = None,
     at: dt.datetime | None = None,
     params: dict | None = None,
 ) -> Declaration:
@@ -137,10 +138,12 @@ def _run(
                 raise TransitionConflict(
                     f"当前状态为“{_state_label(locked.state)}”，不能{ACTION_LABELS[action]}。"
                 )
+            problems = _reason_problems(reason, what=reason_for) if reason_for or reason else []
             if guard:
-                problems = guard(locked)
-                if problems:
-                    raise RuleViolation(problems)
+                problems += guard(locked)
+            if problems:
+                raise RuleViolation(problems)
+            reason = (reason or "").strip()
             from_state = locked.state
             fields = list(fields)
             before = {name: _plain(getattr(locked, name)) for name in fields}
@@ -160,13 +163,21 @@ def _run(
     return locked
 
 
-def _require_reason(reason: str | None, *, what: str) -> str:
+def _reason_problems(reason: str | None, *, what: str | None) -> list[Problem]:
+    """`what` names a required reason (退回, 取消…); None means the reason is optional."""
     reason = (reason or "").strip()
-    if not reason:
-        raise RuleViolation.single("reason", f"请填写{what}理由。", "reason_required")
+    if what and not reason:
+        return [Problem("reason", f"请填写{what}理由。", "reason_required")]
     if len(reason) > 2000:
-        raise RuleViolation.single("reason", f"{what}理由不能超过2000个字。", "reason_too_long")
-    return reason
+        return [Problem("reason", f"{what or ''}理由不能超过2000个字。", "reason_too_long")]
+    return []
+
+
+def _require_reason(reason: str | None, *, what: str) -> str:
+    problems = _reason_problems(reason, what=what)
+    if problems:
+        raise RuleViolation(problems)
+    return (reason or "").strip()
 
 
 # ------------------------------------------------------------------ declaring
@@ -238,16 +249,15 @@ def declaration_submit(*, declaration: Declaration, by, now: dt.datetime | None 
 
 def declaration_withdraw(*, declaration: Declaration, by, reason: str = "") -> Declaration:
     """The unit leader takes a submitted declaration back before the office reviews it."""
-    return _run(declaration, by=by, action=Action.WITHDRAW, method="withdraw", reason=(reason or "").strip())
+    return _run(declaration, by=by, action=Action.WITHDRAW, method="withdraw", reason=reason)
 
 
 # ------------------------------------------------------------------ reviewing
 
 def declaration_return(*, declaration: Declaration, by, reason: str) -> Declaration:
     """The office sends the declaration back to the unit with a reason (a revise task)."""
-    reason = _require_reason(reason, what="退回")
-    return _run(declaration, by=by, action=Action.RETURN, method="return_to_unit", reason=reason,
-                fields=["return_reason", "return_count"], params={"reason": reason})
+    return _run(declaration, by=by, action=Action.RETURN, method="return_to_unit", reason=reason, reason_for="退回",
+                fields=["return_reason", "return_count"], params={"reason": (reason or "").strip()})
 
 
 def declaration_approve(*, declaration: Declaration, by, now: dt.datetime | None = None) -> Declaration:
@@ -258,9 +268,8 @@ def declaration_approve(*, declaration: Declaration, by, now: dt.datetime | None
 
 def declaration_cancel(*, declaration: Declaration, by, reason: str) -> Declaration:
     """The office cancels a declaration before the activity is held."""
-    reason = _require_reason(reason, what="取消")
-    return _run(declaration, by=by, action=Action.CANCEL, method="cancel", reason=reason,
-                fields=["cancel_reason"], params={"reason": reason})
+    return _run(declaration, by=by, action=Action.CANCEL, method="cancel", reason=reason, reason_for="取消",
+                fields=["cancel_reason"], params={"reason": (reason or "").strip()})
 
 
 def deadline_extension_grant(*, programme: Programme, unit: Unit, until: dt.date, reason: str, by) -> DeadlineExtension:
@@ -344,14 +353,13 @@ def schedule_publish(*, programme: Programme, by, months: dict[int, int] | None 
 
 def declaration_reschedule(*, declaration: Declaration, by, month, reason: str) -> Declaration:
     """Move a scheduled activity to another month; publishes the next schedule version."""
-    reason = _require_reason(reason, what="调整排期")
     with transaction.atomic():
         locked = _run(
-            declaration, by=by, action=Action.RESCHEDULE, method="reschedule", reason=reason,
+            declaration, by=by, action=Action.RESCHEDULE, method="reschedule", reason=reason, reason_for="调整排期",
             guard=lambda d: [Problem("month", p.message, p.code) for p in _months_problems(d.programme, {d.pk: month})],
             fields=["scheduled_month"], params={"month": month},
         )
-        _next_version(locked.programme, by=by, reason=reason)
+        _next_version(locked.programme, by=by, reason=(reason or "").strip())
     return locked
 
 

@@ -310,3 +310,28 @@ def test_a_stale_copy_gets_a_conflict_not_a_second_transition(world):
         services.declaration_return(declaration=stale, by=world.reviewer, reason="退回")
     assert "已被他人处理" in info.value.message and "已审核" in info.value.message
     assert AuditEvent.objects.filter(declaration=d, action__in=["approve", "return"]).count() == 1
+
+
+def test_refusal_order_is_visibility_then_role_then_state_then_rules(world):
+    """Who you are is answered before what you typed: a unit person returning without a
+    reason learns they may not return, not that the reason is missing."""
+    from workflow.errors import NotFound, PermissionRefused
+
+    d = world.declaration("submitted")
+    with pytest.raises(PermissionRefused):
+        services.declaration_return(declaration=d, by=world.leader, reason="")
+    with pytest.raises(NotFound):
+        services.declaration_return(declaration=d, by=world.other_leader, reason="")
+    approved = services.declaration_approve(declaration=d, by=world.reviewer)
+    with pytest.raises(TransitionConflict):
+        services.declaration_cancel(declaration=world.declaration("held", unit=world.other_unit), by=world.reviewer, reason="")
+    assert approved.state == State.REVIEWED
+
+
+def test_withdraw_reason_and_holding_place_have_length_limits(world):
+    d = world.declaration("submitted")
+    refused(lambda: services.declaration_withdraw(declaration=d, by=world.leader, reason="长" * 2001), code="reason_too_long")
+    s = world.declaration("scheduled", unit=world.other_unit)
+    refused(lambda: services.declaration_hold(declaration=s, by=world.other_operator,
+                                              evidence=evidence(world.programme, world.other_unit, place="地" * 201)),
+            code="place_too_long", field="place")
