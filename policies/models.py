@@ -45,6 +45,10 @@ class Programme(models.Model):
     publicity_channels = models.JSONField("宣传渠道", default=list, blank=True)
     assessment_scheme = models.JSONField("考核指标", default=dict, blank=True)
     clauses = models.JSONField("条款出处", default=dict, blank=True)
+    results_released_at = models.DateTimeField(
+        "考核结果发布时间", null=True, blank=True,
+        help_text="区政务公开办发布考核结果后，各单位可查看本单位的得分明细。",
+    )
 
     contact_name = models.CharField("联系人", max_length=50, blank=True)
     contact_phone = models.CharField("联系电话", max_length=50, blank=True)

@@ -1,0 +1,619 @@
+"""The performance assessment (绩效考核), computed from the audit trail and the declarations.
+
+Nothing here is typed in: every automatic indicator is a rule over facts that SQL
+aggregates out of `AuditEvent` (grouped by unit and declaration, conditional
+aggregates per action) and the declaration rows; the manual indicators are the
+assessor's `evaluate` scores. The programme's `assessment_scheme` says which indicators
+count and how much (a 2024 scheme is data, not code); this module only maps an
+indicator code to its rule function.
+
+A scoreboard costs a fixed number of queries whatever the number of units or events:
+the units, the declarations, one GROUP BY over the events, the deadline extensions.
+
+Every point is traceable: each `IndicatorScore` names the audit events it stands on
+(the submit event, the approve and any return events, the hold event, …), all of them
+events of that unit.
+
+Units see their own breakdown only after the office releases the results
+(`assessment_release`, audited as "release_results"); the office and assessors see all.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
+
+from django.db import transaction
+from django.db.models import Aggregate, CharField, Count, Max, Min, Q
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from policies import holding, rules
+from policies.models import Programme
+from units.models import Unit, UnitKind
+from workflow import audit
+from workflow.errors import NotFound, PermissionRefused
+from workflow.models import AuditEvent, DeadlineExtension, Declaration, State
+from workflow.permissions import REVIEW, SCHEDULE, is_office
+from workflow.selectors import unit_ids_of
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+NOT_DECLARED = "未申报"
+
+# The actions the indicators stand on; every other event is left out of the GROUP BY.
+SUBMIT, RETURN, APPROVE = "submit", "return", "approve"
+SCHEDULED_MONTH_ACTIONS = ("schedule", "reschedule")
+HOLD, SUMMARIZE, MARK_EXEMPLARY, EVALUATE = "hold", "summarize", "mark_exemplary", "evaluate"
+GRANT_EXTENSION = "grant_extension"
+COUNTED_ACTIONS = (SUBMIT, RETURN, APPROVE, *SCHEDULED_MONTH_ACTIONS, HOLD, SUMMARIZE, MARK_EXEMPLARY, EVALUATE, GRANT_EXTENSION)
+
+
+# ------------------------------------------------------------------ results
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of the programme's scheme, as the scoreboard uses it."""
+
+    code: str
+    label: str
+    weight: Decimal
+    kind: str  # "auto" | "manual"
+    max: Decimal | None = None  # manual indicators: the top score the assessor may give
+    clause: str = ""
+    known: bool = True  # False: no rule for this code; reported in Scoreboard.problems, scores 0
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    code: str
+    label: str
+    weight: Decimal
+    fraction: Fraction  # 0..1, exact
+    points: Decimal  # weight × fraction, rounded half up to 0.01
+    event_ids: tuple[int, ...]  # the audit events this indicator stands on (all of this unit)
+    basis: str  # what the rule saw, in Chinese
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    rank: int
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    declaration_id: int | None  # None: the unit never submitted a declaration
+    state: str  # the declaration's state, "" when none
+    total: Decimal  # the sum of the shown (rounded) points, so the breakdown adds up
+    indicators: tuple[IndicatorScore, ...]
+
+    @property
+    def state_label(self) -> str:
+        return State(self.state).label if self.state else NOT_DECLARED
+
+    def indicator(self, code: str) -> IndicatorScore:
+        for item in self.indicators:
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+    @property
+    def event_ids(self) -> tuple[int, ...]:
+        return tuple(sorted({pk for item in self.indicators for pk in item.event_ids}))
+
+
+@dataclass(frozen=True)
+class Scoreboard:
+    programme_id: int
+    programme_code: str
+    programme_name: str
+    indicators: tuple[Indicator, ...]
+    max_total: Decimal
+    units: tuple[UnitScore, ...]  # best first; ties share a rank and are ordered by unit code
+    problems: tuple[str, ...] = ()  # scheme problems (unknown codes, bad weights), reported not fatal
+
+    def unit(self, unit_id: int) -> UnitScore:
+        for row in self.units:
+            if row.unit_id == unit_id:
+                return row
+        raise KeyError(unit_id)
+
+    def as_dict(self) -> dict:
+        """Plain JSON-ready data: per unit, per indicator points and the event ids behind them."""
+        return {
+            "programme": {"code": self.programme_code, "name": self.programme_name},
+            "max_total": _number(self.max_total),
+            "indicators": [
+                {
+                    "code": i.code, "label": i.label, "weight": _number(i.weight), "kind": i.kind,
+                    "max": _number(i.max) if i.max is not None else None, "clause": i.clause, "known": i.known,
+                }
+                for i in self.indicators
+            ],
+            "problems": list(self.problems),
+            "units": [
+                {
+                    "rank": row.rank,
+                    "unit": {"id": row.unit_id, "code": row.unit_code, "name": row.unit_name},
+                    "declaration_id": row.declaration_id,
+                    "state": row.state,
+                    "state_label": row.state_label,
+                    "total": _number(row.total),
+                    "indicators": [
+                        {
+                            "code": s.code, "label": s.label, "weight": _number(s.weight),
+                            "fraction": round(float(s.fraction), 4), "points": _number(s.points),
+                            "event_ids": list(s.event_ids), "basis": s.basis,
+                        }
+                        for s in row.indicators
+                    ],
+                }
+                for row in self.units
+            ],
+        }
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON: the same scores give the same digest."""
+        return hashlib.sha256(audit.canonical_json(self.as_dict()).encode()).hexdigest()
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+# ------------------------------------------------------------------ facts from SQL
+
+
+class IdList(Aggregate):
+    """The ids of a group's (filtered) rows as "1,5,9": GROUP_CONCAT on SQLite, STRING_AGG on PostgreSQL."""
+
+    function = "GROUP_CONCAT"
+    name = "IdList"
+    output_field = CharField()
+
+    def __init__(self, expression: str = "id", **extra):
+        super().__init__(Cast(expression, CharField()), **extra)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        clone = self.copy()  # Aggregate.as_sql wraps self.template in FILTER (WHERE …)
+        clone.function, clone.template = "STRING_AGG", "%(function)s(%(distinct)s%(expressions)s, ',')"
+        return clone.as_sql(compiler, connection, **extra_context)
+
+
+def _ids(text: str | None) -> tuple[int, ...]:
+    return tuple(sorted(int(part) for part in text.split(","))) if text else ()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything the rules read about one unit's declaration: its row and its event aggregates."""
+
+    unit: Unit
+    declaration: dict | None  # values() row of the live, submitted declaration
+    events: dict  # the GROUP BY row of its events (empty when none)
+    extension_until: dt.date | None
+    extension_event_id: int | None
+
+
+@dataclass(frozen=True)
+class Context:
+    programme: Programme
+    indicator: Indicator
+
+
+Outcome = tuple[Fraction, tuple[int, ...], str]  # fraction, event ids, basis
+Rule = Callable[[Facts, Context], Outcome]
+
+_DECLARATION_FIELDS = (
+    "id", "unit_id", "state", "scheduled_month", "held_on", "banner_used", "logo_shown", "publicity",
+    "participants", "summarized_at", "exemplary", "scores",
+)
+
+
+def _action(*names: str) -> Q:
+    return Q(action__in=names)
+
+
+def _facts(programme: Programme, unit_ids: Sequence[int] | None = None) -> list[Facts]:
+    """Four queries, whatever the number of units and events.
+
+    The programme's units are every department and subdistrict, plus any other unit
+    that declared (units are not tied to a programme otherwise).
+    """
+    declared = Declaration.objects.filter(programme=programme).exclude(state=State.CANCELLED)
+    events = AuditEvent.objects.filter(programme=programme, action__in=COUNTED_ACTIONS)
+    units = Unit.objects.filter(Q(kind__in=[UnitKind.DEPARTMENT, UnitKind.SUBDISTRICT]) | Q(pk__in=declared.values("unit_id")))
+    if unit_ids is not None:
+        declared = declared.filter(unit_id__in=unit_ids)
+        events = events.filter(unit_id__in=unit_ids)
+        units = units.filter(pk__in=unit_ids)
+    units = list(units.only("id", "code", "name", "short_name").order_by("code"))
+    # Drafts never submitted stay inside the unit (DESIGN §3): they count as not declared.
+    declarations = {
+        row["unit_id"]: row
+        for row in declared.filter(first_submitted_at__isnull=False).order_by().values(*_DECLARATION_FIELDS)
+    }
+    grouped = (
+        events.values("unit_id", "declaration_id").order_by()
+        .annotate(
+            first_submit_at=Min("created_at", filter=_action(SUBMIT)),
+            first_submit_id=Min("id", filter=_action(SUBMIT)),
+            approve_id=Min("id", filter=_action(APPROVE)),
+            returns=Count("id", filter=_action(RETURN)),
+            return_ids=IdList("id", filter=_action(RETURN)),
+            schedule_id=Max("id", filter=_action(*SCHEDULED_MONTH_ACTIONS)),
+            hold_id=Max("id", filter=_action(HOLD)),
+            summarize_id=Max("id", filter=_action(SUMMARIZE)),
+            exemplary_id=Max("id", filter=_action(MARK_EXEMPLARY)),
+            evaluate_id=Max("id", filter=_action(EVALUATE)),
+            extension_id=Max("id", filter=_action(GRANT_EXTENSION)),
+        )
+    )
+    by_declaration: dict[int, dict] = {}
+    extension_events: dict[int, int] = {}
+    for row in grouped:  # one row per declaration (plus one per unit for its extension grants)
+        if row["declaration_id"] is None:
+            if row["extension_id"]:
+                extension_events[row["unit_id"]] = row["extension_id"]
+        else:
+            by_declaration[row["declaration_id"]] = row
+    extensions = DeadlineExtension.objects.filter(programme=programme)
+    if unit_ids is not None:
+        extensions = extensions.filter(unit_id__in=unit_ids)
+    extensions = dict(extensions.values_list("unit_id", "until"))
+    facts = []
+    for unit in units:
+        declaration = declarations.get(unit.pk)
+        facts.append(Facts(
+            unit=unit, declaration=declaration,
+            events=by_declaration.get(declaration["id"], {}) if declaration else {},
+            extension_until=extensions.get(unit.pk), extension_event_id=extension_events.get(unit.pk),
+        ))
+    return facts
+
+
+# ------------------------------------------------------------------ the rules, one per indicator code
+
+ONE, NONE_ = Fraction(1), Fraction(0)
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    return timezone.localtime(value, rules.SHANGHAI)
+
+
+def declared_on_time(f: Facts, ctx: Context) -> Outcome:
+    """First submit event before the end of the due date, or of the unit's extension."""
+    submitted_at, submit_id = f.events.get("first_submit_at"), f.events.get("first_submit_id")
+    if not submit_id:
+        return NONE_, (), "未报送申报表"
+    due = ctx.programme.declaration_due_date
+    when = f"首次报送于{_local(submitted_at):%Y-%m-%d %H:%M}"
+    if due is None:
+        return ONE, (submit_id,), f"{when}（方案未设申报截止日期）"
+    if submitted_at < rules.deadline_end(due):
+        return ONE, (submit_id,), f"{when}，截止日期{due:%Y-%m-%d}"
+    until = f.extension_until
+    evidence = (submit_id, f.extension_event_id) if f.extension_event_id else (submit_id,)
+    if until and submitted_at < rules.deadline_end(max(due, until)):
+        return ONE, evidence, f"{when}，在批准的延期{until:%Y-%m-%d}之前"
+    return NONE_, evidence, f"{when}，晚于截止日期{max(due, until) if until else due:%Y-%m-%d}"
+
+
+def approved_without_return(f: Facts, ctx: Context) -> Outcome:
+    """Approved, and no return event before the approve event.
+
+    A declaration can only be returned while submitted, i.e. before approval, so every
+    return event of an approved declaration came before its approve event.
+    """
+    approve_id, returns = f.events.get("approve_id"), f.events.get("returns") or 0
+    return_ids = _ids(f.events.get("return_ids"))
+    if not approve_id:
+        return NONE_, return_ids, "尚未审核通过" + (f"（已退回{returns}次）" if returns else "")
+    if returns:
+        return NONE_, tuple(sorted((approve_id, *return_ids))), f"审核通过前被退回{returns}次"
+    return ONE, (approve_id,), "一次审核通过"
+
+
+def _hold(f: Facts) -> int | None:
+    return f.events.get("hold_id") if f.declaration and f.declaration["held_on"] else None
+
+
+def held_in_scheduled_month(f: Facts, ctx: Context) -> Outcome:
+    hold_id = _hold(f)
+    if not hold_id:
+        return NONE_, (), "尚未举办"
+    held_on, month = f.declaration["held_on"], f.declaration["scheduled_month"]
+    evidence = tuple(pk for pk in (f.events.get("schedule_id"), hold_id) if pk)
+    basis = f"计划{month}月举办，实际举办日期{held_on:%Y-%m-%d}" if month else f"未排期，实际举办日期{held_on:%Y-%m-%d}"
+    ok = month is not None and held_on.month == month and held_on.year == ctx.programme.year
+    return (ONE if ok else NONE_), evidence, basis
+
+
+def banner_compliant(f: Facts, ctx: Context) -> Outcome:
+    hold_id = _hold(f)
+    if not hold_id:
+        return NONE_, (), "尚未举办"
+    used = f.declaration["banner_used"]
+    aliases = (f.unit.short_name,) if f.unit.short_name else ()
+    problems = rules.check_banner(
+        used, unit_name=f.unit.name, year=ctx.programme.year, rule=ctx.programme.banner_rule, unit_aliases=aliases,
+    )
+    if problems:
+        return NONE_, (hold_id,), f"实际会标“{used}”不规范：{problems[0].message}"
+    return ONE, (hold_id,), f"实际会标“{used}”符合规定"
+
+
+def logo_shown(f: Facts, ctx: Context) -> Outcome:
+    hold_id = _hold(f)
+    if not hold_id:
+        return NONE_, (), "尚未举办"
+    if f.declaration["logo_shown"]:
+        return ONE, (hold_id,), "现场展示了LOGO"
+    return NONE_, (hold_id,), "现场未展示LOGO"
+
+
+def publicity_channels(f: Facts, ctx: Context) -> Outcome:
+    """The share of the programme's publicity channels used at least once."""
+    hold_id = _hold(f)
+    if not hold_id:
+        return NONE_, (), "尚未举办"
+    channels = ctx.programme.publicity_channels
+    entries = f.declaration["publicity"] if isinstance(f.declaration["publicity"], list) else []
+    used = {entry.get("channel") for entry in entries if isinstance(entry, dict)}
+    hit = [c["label"] for c in channels if c["code"] in used]
+    if not channels:
+        return NONE_, (hold_id,), "方案未规定宣传渠道"
+    return Fraction(len(hit), len(channels)), (hold_id,), f"使用{len(hit)}/{len(channels)}个渠道：{'、'.join(hit) or '无'}"
+
+
+def participant_breadth(f: Facts, ctx: Context) -> Outcome:
+    """The share of the programme's participant categories with at least one person."""
+    hold_id = _hold(f)
+    if not hold_id:
+        return NONE_, (), "尚未举办"
+    categories = ctx.programme.participant_categories
+    counts = f.declaration["participants"] if isinstance(f.declaration["participants"], dict) else {}
+    present = [c["label"] for c in categories if _positive(counts.get(c["code"]))]
+    if not categories:
+        return NONE_, (hold_id,), "方案未规定参与人员类别"
+    return Fraction(len(present), len(categories)), (hold_id,), f"{len(present)}/{len(categories)}类人员参与：{'、'.join(present) or '无'}"
+
+
+def _positive(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and value > 0
+
+
+def summary_on_time(f: Facts, ctx: Context) -> Outcome:
+    """Summarised (local date) no later than held_on + the programme's summary_due_days."""
+    summarize_id, hold_id = f.events.get("summarize_id"), _hold(f)
+    if not (summarize_id and hold_id and f.declaration["summarized_at"]):
+        return NONE_, (), "尚未提交总结"
+    held_on = f.declaration["held_on"]
+    due = holding.summary_due(held_on, ctx.programme.summary_due_days)
+    done = _local(f.declaration["summarized_at"]).date()
+    basis = f"{held_on:%Y-%m-%d}举办，{done:%Y-%m-%d}总结（期限{due:%Y-%m-%d}）"
+    return (ONE if done <= due else NONE_), (hold_id, summarize_id), basis
+
+
+def exemplary(f: Facts, ctx: Context) -> Outcome:
+    marked_id = f.events.get("exemplary_id")
+    if f.declaration and f.declaration["exemplary"] and marked_id:
+        return ONE, (marked_id,), "被认定为典型经验"
+    return NONE_, ((marked_id,) if marked_id else ()), ("典型经验认定已撤销" if marked_id else "未被认定为典型经验")
+
+
+def manual_score(f: Facts, ctx: Context) -> Outcome:
+    """Any manual indicator: the assessor's score (evaluate) divided by the indicator's max."""
+    evaluate_id, top = f.events.get("evaluate_id"), ctx.indicator.max
+    scores = f.declaration["scores"] if f.declaration and isinstance(f.declaration["scores"], dict) else {}
+    raw = scores.get(ctx.indicator.code)
+    if not evaluate_id or raw is None:
+        return NONE_, (), "尚未评估打分"
+    score = _decimal(raw)
+    if score is None or not top:
+        return NONE_, (evaluate_id,), f"评估分“{raw}”无法计分"
+    fraction = min(max(Fraction(score) / Fraction(top), NONE_), ONE)
+    return fraction, (evaluate_id,), f"评估打分{_number(score)}/{_number(top)}"
+
+
+RULES: dict[str, Rule] = {
+    "declared_on_time": declared_on_time,
+    "approved_without_return": approved_without_return,
+    "held_in_scheduled_month": held_in_scheduled_month,
+    "banner_compliant": banner_compliant,
+    "logo_shown": logo_shown,
+    "publicity_channels": publicity_channels,
+    "participant_breadth": participant_breadth,
+    "summary_on_time": summary_on_time,
+    "exemplary": exemplary,
+}
+
+
+def _decimal(value) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+# ------------------------------------------------------------------ the scheme
+
+
+def scheme_indicators(programme: Programme) -> tuple[tuple[Indicator, ...], tuple[str, ...]]:
+    """The programme's indicators and the problems found in its scheme (never raises)."""
+    indicators: list[Indicator] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    raw = programme.assessment_scheme.get("indicators", []) if isinstance(programme.assessment_scheme, dict) else []
+    for position, item in enumerate(raw if isinstance(raw, list) else [], start=1):
+        if not isinstance(item, dict) or not item.get("code"):
+            problems.append(f"第{position}项考核指标缺少指标代码，未计分。")
+            continue
+        code, label = str(item["code"]), str(item.get("label") or item["code"])
+        if code in seen:
+            problems.append(f"考核指标代码“{code}”重复，只计第一项。")
+            continue
+        seen.add(code)
+        weight = _decimal(item.get("weight"))
+        if weight is None or weight < 0:
+            problems.append(f"考核指标“{label}”的权重“{item.get('weight')}”无效，按0分计。")
+            weight = ZERO
+        kind = item.get("kind", "auto")
+        top = _decimal(item.get("max")) if kind == "manual" else None
+        known = True
+        if kind == "manual":
+            if top is None or top <= 0:
+                problems.append(f"评估打分指标“{label}”缺少有效的满分（max），未计分。")
+                known = False
+        elif code not in RULES:
+            problems.append(f"考核指标“{label}”（{code}）没有对应的计算规则，未计分。")
+            known = False
+        indicators.append(Indicator(
+            code=code, label=label, weight=weight, kind=kind, max=top, clause=str(item.get("clause") or ""), known=known,
+        ))
+    return tuple(indicators), tuple(problems)
+
+
+def _rule_for(indicator: Indicator) -> Rule | None:
+    if not indicator.known:
+        return None
+    return manual_score if indicator.kind == "manual" else RULES[indicator.code]
+
+
+def _points(weight: Decimal, fraction: Fraction) -> Decimal:
+    exact = Fraction(weight) * fraction
+    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# ------------------------------------------------------------------ computing
+
+
+def assess_programme(programme: Programme, *, unit_ids: Sequence[int] | None = None) -> Scoreboard:
+    """The scoreboard of every unit of `programme`, best first. Reads only; 4 queries.
+
+    `unit_ids` limits the computation to those units (ranks are then among them only).
+    """
+    indicators, problems = scheme_indicators(programme)
+    rows = []
+    for facts in _facts(programme, unit_ids):
+        scores = []
+        for indicator in indicators:
+            rule = _rule_for(indicator)
+            if rule is None:
+                fraction, event_ids, basis = NONE_, (), "无计算规则，未计分"
+            elif facts.declaration is None:
+                fraction, event_ids, basis = NONE_, (), NOT_DECLARED
+            else:
+                fraction, event_ids, basis = rule(facts, Context(programme=programme, indicator=indicator))
+            scores.append(IndicatorScore(
+                code=indicator.code, label=indicator.label, weight=indicator.weight, fraction=fraction,
+                points=_points(indicator.weight, fraction), event_ids=tuple(sorted(event_ids)), basis=basis,
+            ))
+        rows.append((facts, tuple(scores), sum((s.points for s in scores), ZERO)))
+    rows.sort(key=lambda row: (-row[2], row[0].unit.code))
+    units, rank, previous = [], 0, None
+    for position, (facts, scores, total) in enumerate(rows, start=1):
+        if total != previous:
+            rank, previous = position, total
+        units.append(UnitScore(
+            rank=rank, unit_id=facts.unit.pk, unit_code=facts.unit.code, unit_name=facts.unit.name,
+            declaration_id=facts.declaration["id"] if facts.declaration else None,
+            state=facts.declaration["state"] if facts.declaration else "", total=total, indicators=scores,
+        ))
+    return Scoreboard(
+        programme_id=programme.pk, programme_code=programme.code, programme_name=programme.name,
+        indicators=indicators, max_total=sum((i.weight for i in indicators if i.known), ZERO),
+        units=tuple(units), problems=problems,
+    )
+
+
+# ------------------------------------------------------------------ release (service) and reading (selector)
+
+RELEASE_ACTION = "release_results"
+
+
+def may_release(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active) and (user.has_perm(REVIEW) or user.has_perm(SCHEDULE))
+
+
+def assessment_release(*, programme: Programme, by, now: dt.datetime | None = None) -> Programme:
+    """The office (reviewer or scheduler) releases the results: units may now see their breakdown.
+
+    Audited on the global chain with the digest and every unit's total as released, so a
+    later change of the numbers is visible against this event. Releasing twice is a no-op.
+    """
+    if not may_release(by):
+        raise PermissionRefused("只有区政务公开办审核或统筹人员可以发布考核结果。")
+    with transaction.atomic():
+        locked = Programme.objects.select_for_update().get(pk=programme.pk)
+        if locked.results_released_at is None:
+            at = now or timezone.now()
+            board = assess_programme(locked)
+            audit.record(
+                action=RELEASE_ACTION, actor=by, programme=locked, at=at,
+                changed={
+                    "results_released_at": [None, at], "digest": board.digest(),
+                    "totals": {row.unit_code: str(row.total) for row in board.units},
+                },
+            )
+            locked.results_released_at = at
+            locked.save(update_fields=["results_released_at"])
+    programme.results_released_at = locked.results_released_at
+    return locked
+
+
+NOT_RELEASED = "区政务公开办尚未发布本年度考核结果。"
+
+
+def assessment_for(user, programme: Programme, unit: Unit | int | None = None) -> Scoreboard:
+    """What `user` may see of the programme's assessment.
+
+    Office people and assessors: every unit (or just `unit`). A unit's people: their own
+    unit(s) only, and only once the results are released. Anything else — another
+    unit, an unknown unit, before release — is NotFound (404), like every object one may
+    not see.
+    """
+    if not (user and user.is_authenticated and user.is_active):
+        raise NotFound()
+    unit_id = unit.pk if isinstance(unit, Unit) else unit
+    if unit_id is not None:
+        try:
+            unit_id = int(unit_id)
+        except (TypeError, ValueError):
+            raise NotFound() from None
+    if is_office(user):
+        wanted = None
+    else:
+        mine = set(Unit.objects.filter(pk__in=unit_ids_of(user)).values_list("pk", flat=True))
+        if not mine or (unit_id is not None and unit_id not in mine):
+            raise NotFound()
+        released = Programme.objects.filter(pk=programme.pk).values_list("results_released_at", flat=True).first()
+        if released is None:
+            raise NotFound(NOT_RELEASED)
+        wanted = mine
+    board = assess_programme(programme)
+    if unit_id is not None:
+        wanted = {unit_id}
+    if wanted is None:
+        return board
+    rows = tuple(row for row in board.units if row.unit_id in wanted)
+    if not rows:
+        raise NotFound()
+    return dataclasses.replace(board, units=rows)
+
+
+def indicator_scores_for(declaration: Declaration) -> tuple[IndicatorScore, ...]:
+    """The computed indicators of one declaration's unit, e.g. beside the evaluation form.
+
+    No permission check: call it for a declaration the caller already fetched through
+    `selectors.declaration_get` with the evaluate permission.
+    """
+    board = assess_programme(declaration.programme, unit_ids=[declaration.unit_id])
+    return board.unit(declaration.unit_id).indicators
