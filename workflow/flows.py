@@ -13,7 +13,10 @@ from every node: they change the task without a matching declaration transition.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
@@ -235,6 +238,16 @@ class DeclarationFlow(flow.Flow):
         return count
 
     @classmethod
+    def cancelled(cls, process: DeclarationProcess) -> None:
+        """After the office cancelled the declaration: every open task ends, and the process."""
+        at = timezone.now()
+        process.task_set.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]).update(
+            status=STATUS.CANCELED, finished=at
+        )
+        process.status, process.finished = STATUS.CANCELED, at
+        process.save(update_fields=["status", "finished"])
+
+    @classmethod
     def withdrawn(cls, declaration: Declaration) -> None:
         """After the leader withdrew: the open review task is cancelled, the unit revises.
 
@@ -257,15 +270,65 @@ def process_of(declaration: Declaration) -> DeclarationProcess:
     ).order_by("-pk").first()
 
 
+OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+WITHDRAW, CANCEL = "withdraw", "cancel"
+
+
+def run_step(*, declaration: Declaration, step: str | None, by, perform: Callable[[], Declaration]) -> Declaration:
+    """Run one human step from outside its task page (the API, admin actions, commands).
+
+    `perform` calls the step's one service, which answers every refusal (404/403/409/400)
+    exactly as on the pages. The process then follows in the same transaction, under the
+    process lock: the open task of `step` is taken by `by` and completed, so the gateways
+    route on the new state and no inbox shows a task that was already done elsewhere.
+    `step` is a node name (seal, review, schedule, hold, summarise, evaluate), WITHDRAW,
+    CANCEL (every open task ends with the process), or None (no task moves: edits, reschedule).
+    """
+    process = process_of(declaration)
+    if process is None or step is None:
+        return perform()
+    with transaction.atomic(), DeclarationFlow.lock(process.pk):
+        result = perform()
+        if step == WITHDRAW:
+            DeclarationFlow.withdrawn(result)
+        elif step == CANCEL:
+            DeclarationFlow.cancelled(process)
+        else:
+            node = getattr(DeclarationFlow, step)
+            task = process.task_set.filter(flow_task=node, status__in=OPEN).order_by("-pk").first()
+            if task is not None:
+                _complete(task, by=by, declaration=result)
+    return result
+
+
+def _complete(task, *, by, declaration: Declaration) -> None:
+    """The same completion as a task page: taken by `by`, started, executed."""
+    task.owner = by
+    if task.status == STATUS.NEW:
+        task.status = STATUS.ASSIGNED
+    task.save(update_fields=["owner", "status"])
+    activation = task.flow_task.activation_class(task)
+    activation.process.artifact = declaration
+    if task.status != STATUS.STARTED:
+        activation.start(None)
+    activation.execute()
+
+
+def declare(*, programme, unit, by, data: dict) -> Declaration:
+    """Create a declaration outside the start page (API, imports) and give it its process."""
+    from workflow import services
+
+    with transaction.atomic():
+        declaration = services.declaration_create(programme=programme, unit=unit, by=by, data=data)
+        DeclarationFlow.adopt.run(declaration=declaration)
+    return declaration
+
+
 def withdraw(*, declaration: Declaration, by, reason: str = "") -> Declaration:
     """The leader's withdraw: one service call, then the process follows (same transaction)."""
     from workflow import services
 
-    process = process_of(declaration)
-    with transaction.atomic():
-        if process is None:
-            return services.declaration_withdraw(declaration=declaration, by=by, reason=reason)
-        with DeclarationFlow.lock(process.pk):
-            result = services.declaration_withdraw(declaration=declaration, by=by, reason=reason)
-            DeclarationFlow.withdrawn(result)
-    return result
+    return run_step(
+        declaration=declaration, step=WITHDRAW, by=by,
+        perform=lambda: services.declaration_withdraw(declaration=declaration, by=by, reason=reason),
+    )

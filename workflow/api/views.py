@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from policies.rules import Problem
-from workflow import selectors, services
+from workflow import flows, selectors, services
 from workflow.api import schedule as schedule_export
 from workflow.api import serializers as s
 from workflow.errors import PermissionRefused, RuleViolation
@@ -107,7 +107,7 @@ class DeclarationListView(GenericAPIView):
     def post(self, request):
         data = dict(_validated(s.DeclarationCreateSerializer, request.data))
         programme, unit = data.pop("programme"), data.pop("unit")
-        declaration = services.declaration_create(programme=programme, unit=unit, by=request.user, data=data)
+        declaration = flows.declare(programme=programme, unit=unit, by=request.user, data=data)
         return Response(s.DeclarationSerializer(declaration).data, status=status.HTTP_201_CREATED)
 
 
@@ -160,51 +160,61 @@ class Transition:
     payload: type[serializers.Serializer]
     run: Callable[[Declaration, object, dict], Declaration]
     summary: str
+    step: str | None  # the flow step it completes (workflow.flows.run_step)
 
 
 TRANSITIONS: dict[str, Transition] = {
     "submit": Transition(
         Action.SUBMIT, s.EmptySerializer, lambda d, by, v: services.declaration_submit(declaration=d, by=by),
         "盖章报送（单位负责人）：草稿 → 已报送",
+        "seal",
     ),
     "withdraw": Transition(
         Action.WITHDRAW, s.ReasonSerializer,
         lambda d, by, v: services.declaration_withdraw(declaration=d, by=by, reason=v.get("reason", "")),
         "撤回（单位负责人，审核前）：已报送 → 草稿",
+        flows.WITHDRAW,
     ),
     "return": Transition(
         Action.RETURN, s.ReasonSerializer,
         lambda d, by, v: services.declaration_return(declaration=d, by=by, reason=v.get("reason", "")),
         "退回（审核人员，须填理由）：已报送 → 草稿",
+        "review",
     ),
     "approve": Transition(
         Action.APPROVE, s.EmptySerializer, lambda d, by, v: services.declaration_approve(declaration=d, by=by),
         "审核通过（审核人员）：已报送 → 已审核",
+        "review",
     ),
-    "schedule": Transition(Action.SCHEDULE, s.ScheduleSerializer, _schedule, "排期并发布安排表（统筹人员）：已审核 → 已排期"),
+    "schedule": Transition(Action.SCHEDULE, s.ScheduleSerializer, _schedule, "排期并发布安排表（统筹人员）：已审核 → 已排期", "schedule"),
     "reschedule": Transition(
         Action.RESCHEDULE, s.RescheduleSerializer,
         lambda d, by, v: services.declaration_reschedule(declaration=d, by=by, month=v.get("month"), reason=v.get("reason", "")),
         "调整排期（统筹人员，须填理由）：已排期 → 已排期",
+        None,
     ),
     "hold": Transition(
         Action.HOLD, s.HoldSerializer, lambda d, by, v: services.declaration_hold(declaration=d, by=by, evidence=dict(v)),
         "登记举办情况（本单位）：已排期 → 已举办",
+        "hold",
     ),
     "summarize": Transition(
         Action.SUMMARIZE, s.SummarizeSerializer,
         lambda d, by, v: services.declaration_summarize(declaration=d, by=by, summary=_summary(v), nominate=v.get("nominate", False)),
         "提交活动总结（本单位）：已举办 → 已总结",
+        "summarise",
     ),
     "evaluate": Transition(
         Action.EVALUATE, s.EvaluateSerializer,
         lambda d, by, v: services.declaration_evaluate(declaration=d, by=by, scores=dict(v.get("scores", {})), comment=v.get("comment", "")),
         "评估打分（考核评估人员）：已总结 → 已评估",
+        "evaluate",
     ),
     "cancel": Transition(
         Action.CANCEL, s.ReasonSerializer,
         lambda d, by, v: services.declaration_cancel(declaration=d, by=by, reason=v.get("reason", "")),
         "取消（审核人员，须填理由，举办前）→ 已取消",
+        flows.CANCEL,
     ),
 }
 
@@ -218,7 +228,10 @@ class TransitionView(APIView):
         declaration = selectors.declaration_get(request.user, pk)  # 404
         authorize(request.user, self.transition.action, declaration)  # 403, the check the service repeats
         data = _validated(self.transition.payload, request.data)  # 400: types only
-        declaration = self.transition.run(declaration, request.user, data)  # 409 / 400 (rules)
+        declaration = flows.run_step(  # 409 / 400 (rules); the process follows in the same transaction
+            declaration=declaration, step=self.transition.step, by=request.user,
+            perform=lambda: self.transition.run(declaration, request.user, data),
+        )
         return Response(s.DeclarationSerializer(declaration).data)
 
 
