@@ -444,7 +444,6 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_help_text = "按申报编号查找（输入数字）。"
     list_select_related = ("actor", "unit", "declaration")
     show_full_result_count = False
-    date_hierarchy = "created_at"
 
     @admin.display(description="申报")
     def declaration_link(self, obj):
