@@ -38,7 +38,7 @@ from policies.models import Programme
 from units import admin as units_admin
 from units.models import Unit, UnitRoleGroup
 from units.roles import OFFICE_GROUP_NAMES, UNIT_ROLES, Role
-from workflow import services
+from workflow import flows, services
 from workflow.errors import RuleViolation, ServiceError
 from workflow.models import AuditCheckpoint, AuditEvent, Declaration, DeadlineExtension, ScheduleVersion
 from workflow.permissions import REVIEW, is_assessor
@@ -300,12 +300,15 @@ def _act(request, queryset: QuerySet, call, verb: str) -> None:
         messages.success(request, f"已{verb}{done}份申报（已记入审计日志）。")
 
 
-def _reason_action(modeladmin, request, queryset, *, service, verb: str, name: str):
+def _reason_action(modeladmin, request, queryset, *, service, step: str, verb: str, name: str):
     """Ask for the reason on an intermediate page, then call `service` for each declaration."""
     form = ReasonForm(request.POST if "_confirm" in request.POST else None)
     if form.is_bound and form.is_valid():
         reason = form.cleaned_data["reason"]
-        _act(request, queryset, lambda d: service(declaration=d, by=request.user, reason=reason), verb)
+        _act(request, queryset, lambda d: flows.run_step(
+            declaration=d, step=step, by=request.user,
+            perform=lambda: service(declaration=d, by=request.user, reason=reason),
+        ), verb)
         return None
     hidden = [("action", name), ("select_across", request.POST.get("select_across", "0"))]
     hidden += [(helpers.ACTION_CHECKBOX_NAME, pk) for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)]
@@ -319,17 +322,20 @@ def _reason_action(modeladmin, request, queryset, *, service, verb: str, name: s
 
 @admin.action(description="审核通过所选申报")
 def approve(modeladmin, request, queryset):
-    _act(request, queryset, lambda d: services.declaration_approve(declaration=d, by=request.user), "审核通过")
+    _act(request, queryset, lambda d: flows.run_step(
+        declaration=d, step="review", by=request.user,
+        perform=lambda: services.declaration_approve(declaration=d, by=request.user),
+    ), "审核通过")
 
 
 @admin.action(description="退回所选申报（需填写理由）")
 def return_to_unit(modeladmin, request, queryset):
-    return _reason_action(modeladmin, request, queryset, service=services.declaration_return, verb="退回", name="return_to_unit")
+    return _reason_action(modeladmin, request, queryset, service=services.declaration_return, step="review", verb="退回", name="return_to_unit")
 
 
 @admin.action(description="取消所选申报（需填写理由）")
 def cancel(modeladmin, request, queryset):
-    return _reason_action(modeladmin, request, queryset, service=services.declaration_cancel, verb="取消", name="cancel")
+    return _reason_action(modeladmin, request, queryset, service=services.declaration_cancel, step=flows.CANCEL, verb="取消", name="cancel")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -220,3 +220,20 @@ def test_an_extension_added_in_the_admin_goes_through_the_service(world, admin_c
     assert again.status_code == 302  # a later extension replaces the earlier one, audited again
     assert DeadlineExtension.objects.get().until == dt.date(2023, 4, 15)
     assert AuditEvent.objects.filter(action="grant_extension").count() == 2
+
+
+def test_an_admin_action_moves_the_process_like_the_task_page(world, admin_client_for):
+    """Approving in the admin completes the open review task: no stale task in any inbox."""
+    from workflow.flows import DeclarationFlow
+    from workflow.inbox import queue_for
+
+    root = admin_user()
+    d = world.declaration("submitted")
+    DeclarationFlow.adopt_all()
+    assert [t.declaration_id for t in queue_for(world.reviewer)] == [d.pk]
+
+    client = admin_client_for(root)
+    client.post(reverse("admin:workflow_declaration_changelist"), {"action": "approve", "_selected_action": [d.pk], "index": 0})
+
+    assert list(queue_for(world.reviewer)) == []
+    assert [t.declaration_id for t in queue_for(world.scheduler)] == [d.pk]
