@@ -19,6 +19,7 @@ urlpatterns = [
     path("audit/", views.AuditListView.as_view(), name="audit"),
     path("programmes/<str:code>/schedule/", views.ScheduleView.as_view(), name="schedule"),
     path("programmes/<str:code>/schedule.xlsx", views.ScheduleXlsxView.as_view(), name="schedule-xlsx"),
+    path("programmes/<str:code>/assessment/", views.AssessmentView.as_view(), name="assessment"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

@@ -338,3 +338,31 @@ class ScheduleXlsxView(APIView):
         response = HttpResponse(content, content_type=schedule_export.XLSX)
         response["Content-Disposition"] = f'attachment; filename="{version.programme.code}-schedule-v{version.number}.xlsx"'
         return response
+
+
+class AssessmentView(APIView):
+    """绩效考核得分（由审计日志计算）：区政务公开办与考核人员看全部单位；各单位在结果发布后只看本单位。
+
+    `?unit=<单位代码>` 只看一个单位。每项得分附有其依据的审计事件编号（event_ids）。
+    """
+
+    @extend_schema(
+        parameters=[_CODE, OpenApiParameter("unit", str, description="单位代码（可选）")],
+        responses={200: OpenApiTypes.OBJECT, **errors(401, 404)},
+    )
+    def get(self, request, code: str):
+        from workflow.assessment import assessment_for
+        from workflow.errors import NotFound
+        from policies.models import Programme
+        from units.models import Unit
+
+        programme = Programme.objects.filter(code=code, accepts_declarations=True).first()
+        if programme is None:
+            raise NotFound("未找到该实施方案的考核结果，或您无权查看。")
+        unit = None
+        if request.query_params.get("unit"):
+            unit = Unit.objects.filter(code=request.query_params["unit"]).values_list("pk", flat=True).first()
+            if unit is None:
+                raise NotFound("未找到该单位的考核结果，或您无权查看。")
+        return Response(assessment_for(request.user, programme, unit).as_dict())
+
