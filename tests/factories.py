@@ -107,11 +107,18 @@ class World:
             assessor=person("assessor", Role.ASSESSOR), administrator=person("administrator", Role.ADMINISTRATOR),
         )
 
-    # Walk a declaration of `unit` (default: self.unit) up to a state, through the services.
-    def declaration(self, state: str = "drafted", unit: Unit | None = None, **overrides) -> Declaration:
+    def people_of(self, unit: Unit) -> tuple:
+        return (self.operator, self.leader) if unit == self.unit else (self.other_operator, self.other_leader)
+
+    # Walk a declaration of `unit` (default: self.unit) up to a state, through the services,
+    # every step by the person whose job it is. "returned": submitted, then sent back.
+    def declaration(self, state: str = "drafted", unit: Unit | None = None, people: tuple | None = None, **overrides) -> Declaration:
         unit = unit or self.unit
-        op, lead = (self.operator, self.leader) if unit == self.unit else (self.other_operator, self.other_leader)
+        op, lead = people or self.people_of(unit)
         d = services.declaration_create(programme=self.programme, unit=unit, by=op, data=content(self.programme, unit, **overrides))
+        if state == "returned":
+            d = services.declaration_submit(declaration=d, by=lead, now=BEFORE_DEADLINE)
+            return services.declaration_return(declaration=d, by=self.reviewer, reason="请补充活动简介。")
         steps = ["submitted", "reviewed", "scheduled", "held", "summarized", "evaluated"]
         for step in steps[: steps.index(state) + 1] if state in steps else []:
             if step == "submitted":

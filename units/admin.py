@@ -26,16 +26,10 @@ class UnitAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(UnitRoleGroup)
-class UnitRoleGroupAdmin(admin.ModelAdmin):
-    """Read-only: which group carries which unit role. Membership changes go through the role pages."""
+class ReadOnlyAdminMixin:
+    """Inspection only: no add, change or delete, whatever the model permissions say."""
 
-    list_display = ("group", "unit", "role")
-    list_filter = ("role", "unit__kind")
-    search_fields = ("unit__code", "unit__name", "group__name")
-    list_select_related = ("group", "unit")
-
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -43,3 +37,13 @@ class UnitRoleGroupAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(UnitRoleGroup)
+class UnitRoleGroupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: which group carries which unit role. Membership changes go through the role pages."""
+
+    list_display = ("group", "unit", "role")
+    list_filter = ("role", "unit__kind")
+    search_fields = ("unit__code", "unit__name", "group__name")
+    list_select_related = ("group", "unit")

@@ -245,17 +245,8 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(DjangoGroupAdmin):
+class GroupAdmin(units_admin.ReadOnlyAdminMixin, DjangoGroupAdmin):
     """Read-only: a group's permissions and members change only through the role services."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # ====================================================================== programmes
@@ -338,17 +329,8 @@ def cancel(modeladmin, request, queryset):
     return _reason_action(modeladmin, request, queryset, service=services.declaration_cancel, step=flows.CANCEL, verb="取消", name="cancel")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(units_admin.ReadOnlyAdminMixin, admin.ModelAdmin):
     """Inspection only: no add, change or delete, whatever the model permissions say."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Declaration)

@@ -96,25 +96,7 @@ class Matrix:
 
     def walk(self, unit, state: str) -> Declaration:
         """The unit's declaration in `state`, every step by the person whose job it is."""
-        w, (op, lead) = self.w, self.people[unit]
-        d = services.declaration_create(programme=w.programme, unit=unit, by=op, data=content(w.programme, unit))
-        steps = ["submitted", "reviewed", "scheduled", "held", "summarized"]
-        if state == "returned":
-            d = services.declaration_submit(declaration=d, by=lead, now=BEFORE_DEADLINE)
-            return services.declaration_return(declaration=d, by=w.reviewer, reason="请补充活动简介。")
-        for step in steps[: steps.index(state) + 1]:
-            if step == "submitted":
-                d = services.declaration_submit(declaration=d, by=lead, now=BEFORE_DEADLINE)
-            elif step == "reviewed":
-                d = services.declaration_approve(declaration=d, by=w.reviewer)
-            elif step == "scheduled":
-                services.schedule_publish(programme=w.programme, by=w.scheduler, months={d.pk: d.month})
-                d = Declaration.objects.get(pk=d.pk)
-            elif step == "held":
-                d = services.declaration_hold(declaration=d, by=op, evidence=evidence(w.programme, unit))
-            elif step == "summarized":
-                d = services.declaration_summarize(declaration=d, by=op, summary=SUMMARY)
-        return d
+        return self.w.declaration(state, unit=unit, people=self.people[unit])
 
     def perform(self, action: str, by, unit, d: Declaration | None):
         p = self.w.programme
