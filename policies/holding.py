@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 from policies.rules import BannerRule, Problem, check_banner, cite
 
 
-def _as_date(value) -> dt.date | None:
+def as_date(value) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -25,7 +25,7 @@ def _as_date(value) -> dt.date | None:
     return None
 
 
-def _as_count(value) -> int | None:
+def as_count(value) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -56,7 +56,7 @@ def check_holding(
     clauses = clauses or {}
     problems: list[Problem] = []
 
-    held_on = _as_date(evidence.get("held_on"))
+    held_on = as_date(evidence.get("held_on"))
     if held_on is None:
         problems.append(Problem("held_on", "请填写实际举办日期（格式：2023-05-20）。", "held_on_required"))
     elif held_on.year != year:
@@ -82,7 +82,7 @@ def check_holding(
         if code not in known:
             problems.append(Problem("participants", f"“{code}”不是规定的参与人员类别，可选：{'、'.join(known.values())}。", "participant_unknown"))
             continue
-        count = _as_count(raw)
+        count = as_count(raw)
         if count is None:
             problems.append(Problem("participants", f"“{known[code]}”的人数须为不小于0的整数。", "participant_count_invalid"))
         else:
@@ -117,7 +117,7 @@ def check_holding(
                 problems.append(Problem("publicity", f"第{index}条宣传报道的渠道须为：{'、'.join(channel_labels.values())}。", "publicity_channel"))
             if not is_web_url(str(item.get("url") or "")):
                 problems.append(Problem("publicity", f"第{index}条宣传报道的链接须以 http:// 或 https:// 开头。", "publicity_url"))
-            if _as_date(item.get("date")) is None:
+            if as_date(item.get("date")) is None:
                 problems.append(Problem("publicity", f"第{index}条宣传报道请填写发布日期（格式：2023-05-20）。", "publicity_date"))
 
     if form:
@@ -134,7 +134,7 @@ def check_holding(
         for fact in form.get("facts") or []:
             value = facts.get(fact["code"])
             if fact.get("type") == "count":
-                if _as_count(value) is None:
+                if as_count(value) is None:
                     problems.append(Problem(f"form_facts.{fact['code']}", f"“{form['label']}”须填写{fact['label']}（不小于0的整数）。", "form_fact_required"))
             elif not str(value or "").strip():
                 problems.append(Problem(f"form_facts.{fact['code']}", f"“{form['label']}”须填写{fact['label']}。", "form_fact_required"))

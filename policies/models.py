@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import models
-from django.utils import timezone
 
 from policies import rules
 
@@ -86,11 +83,6 @@ class Programme(models.Model):
             if item["code"] == code:
                 return item["label"]
         return code
-
-    def deadline_passed(self, now: dt.datetime | None = None, extended_until: dt.date | None = None) -> bool:
-        if not self.declaration_due_date:
-            return False
-        return bool(rules.check_deadline(now or timezone.now(), due_date=self.declaration_due_date, extended_until=extended_until))
 
     def manual_indicators(self) -> list[dict]:
         return [i for i in self.assessment_scheme.get("indicators", []) if i.get("kind") == "manual"]

@@ -52,9 +52,6 @@ class BannerRule:
     def canonical(self, *, unit_name: str, year: int) -> str:
         return self.templates[0].format(unit=unit_name, year=year, other="××××")
 
-    def allowed_forms(self, *, unit_name: str, year: int) -> list[str]:
-        return [t.format(unit=unit_name, year=year, other="××××") for t in self.templates]
-
 
 _PLACEHOLDERS = {"{unit}": "(?P<unit>.+?)", "{year}": "(?P<year>\\d{4})", "{other}": "(?P<other>.*)"}
 
@@ -127,9 +124,6 @@ def check_banner(
 
 
 # ---------------------------------------------------------------- month window (四)
-
-MONTH_NAMES = {m: f"{m}月" for m in range(1, 13)}
-
 
 def check_month(
     month: int | None, *, year: int, first: int, last: int, clause: str = "四", field: str = "month"

@@ -15,7 +15,7 @@ from guardian.core import ObjectPermissionChecker
 from units.models import Unit
 from units.roles import PERM_OPERATE, PERM_SEAL
 from workflow.errors import NotFound, PermissionRefused
-from workflow.models import Declaration, State
+from workflow.models import Declaration
 
 
 class Action(StrEnum):

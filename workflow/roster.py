@@ -199,7 +199,6 @@ def parse_rows(table: list[list[str]]) -> list[RosterRow]:
         raise _file_problem("文件是空的：第1行应为表头（单位代码、单位名称、类型、姓名、电话、邮箱、角色）。", "file_empty")
     header = table[start]
     positions: dict[str, int] = {}
-    problems: list[Problem] = []
     for index, title in enumerate(header):
         column = _HEADER_INDEX.get(_header_key(title))
         if column and column not in positions:

@@ -11,10 +11,9 @@ from django.db.models import Q, QuerySet
 
 from policies.models import Programme
 from units.models import Unit, UnitRoleGroup
-from units.roles import PERM_OPERATE
 from workflow.errors import NotFound
 from workflow.models import AuditEvent, Declaration
-from workflow.permissions import has_unit_perm, is_assessor, is_office
+from workflow.permissions import is_assessor, is_office
 
 
 def unit_ids_of(user) -> QuerySet:
@@ -57,9 +56,13 @@ def declaration_get(user, pk, *, for_update: bool = False) -> Declaration:
         raise NotFound() from None
 
 
-def declaration_history(user, declaration_id) -> QuerySet[AuditEvent]:
-    declaration = declaration_get(user, declaration_id)
+def history_of(declaration: Declaration) -> QuerySet[AuditEvent]:
+    """The declaration's audit events in chain order (the caller already may see it)."""
     return AuditEvent.objects.filter(declaration=declaration).select_related("actor").order_by("seq")
+
+
+def declaration_history(user, declaration_id) -> QuerySet[AuditEvent]:
+    return history_of(declaration_get(user, declaration_id))
 
 
 def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
@@ -78,7 +81,3 @@ def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
         | Q(declaration__unit_id__in=unit_ids_of(user))
     )
     return AuditEvent.objects.filter(visible).select_related("actor", "unit", "declaration")
-
-
-def unit_may_operate(user, unit: Unit) -> bool:
-    return has_unit_perm(user, PERM_OPERATE, unit)

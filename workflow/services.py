@@ -374,25 +374,17 @@ def _holding_values(evidence: dict) -> dict:
     if unknown:
         raise RuleViolation([Problem(name, "该项不属于活动举办情况。", "field_not_editable") for name in sorted(unknown)])
     values = {name: evidence.get(name) for name in HOLDING_FIELDS}
-    held_on = values["held_on"]
-    if isinstance(held_on, str):
-        try:
-            values["held_on"] = dt.date.fromisoformat(held_on)
-        except ValueError:
-            values["held_on"] = None
+    values["held_on"] = holding.as_date(values["held_on"])
     values["place"] = str(values["place"] or "").strip()
     values["banner_used"] = str(values["banner_used"] or "").strip()
-    values["participants"] = {k: int(v) for k, v in (values["participants"] or {}).items()} if _counts_ok(values["participants"]) else values["participants"]
+    participants = values["participants"]
+    if isinstance(participants, dict):  # counts stored as integers; anything else stays for the rule to name
+        counts = {code: holding.as_count(raw) for code, raw in participants.items()}
+        if None not in counts.values():
+            values["participants"] = counts
     values["publicity"] = values["publicity"] or []
     values["form_facts"] = values["form_facts"] or {}
     return values
-
-
-def _counts_ok(participants) -> bool:
-    return isinstance(participants, dict) and all(
-        not isinstance(v, bool) and (isinstance(v, int) or (isinstance(v, str) and v.strip().isdigit()))
-        for v in participants.values()
-    )
 
 
 def holding_problems(declaration: Declaration, values: dict, *, today: dt.date) -> list[Problem]:

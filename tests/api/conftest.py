@@ -10,12 +10,6 @@ from rest_framework.test import APIClient
 from workflow import services
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Eleven people per test: hash their passwords cheaply (tests only)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api():
     """`api(user)` → a client sending `Authorization: Token …`; `api()` → anonymous."""

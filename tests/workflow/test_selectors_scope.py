@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import BEFORE_DEADLINE, admin_user
+from units.roles import PERM_OPERATE
 from workflow import selectors, services
 from workflow.errors import NotFound
 from workflow.models import AuditEvent, Declaration
+from workflow.permissions import has_unit_perm
 
 MISSING = 999_999
 
@@ -92,5 +94,5 @@ def test_a_superuser_is_not_a_member_of_every_unit(world):
         "未找到该申报，或您无权查看。"
     )
     assert Declaration.objects.get(pk=draft.pk).theme == "惠企政策面对面"
-    assert not selectors.unit_may_operate(root, world.unit)
-    assert selectors.unit_may_operate(world.operator, world.unit)
+    assert not has_unit_perm(root, PERM_OPERATE, world.unit)
+    assert has_unit_perm(world.operator, PERM_OPERATE, world.unit)

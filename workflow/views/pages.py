@@ -29,9 +29,9 @@ from workflow import inbox
 from workflow.errors import NotFound, PermissionRefused, RuleViolation, TransitionConflict
 from workflow.flows import DeclarationFlow, process_of, withdraw
 from workflow.forms import ReasonForm, add_problems
-from workflow.models import CONTENT_FIELDS, AuditEvent, Declaration, DeadlineExtension, State
+from workflow.models import Declaration, DeadlineExtension, State
 from workflow.permissions import ACTION_LABELS, Action, can, is_office
-from workflow.selectors import declaration_get, declarations_visible_to, units_of
+from workflow.selectors import declaration_get, declarations_visible_to, history_of, units_of
 
 EVENT_LABELS = {**{str(k): v for k, v in ACTION_LABELS.items()}, "send_back": "退回填报人", "create": "填报"}
 
@@ -157,7 +157,7 @@ def declaration_list(request):
 def _history(declaration: Declaration) -> list[dict]:
     labels = {f.name: str(f.verbose_name) for f in Declaration._meta.fields}
     rows = []
-    for event in AuditEvent.objects.filter(declaration=declaration).select_related("actor").order_by("seq"):
+    for event in history_of(declaration):
         rows.append({
             "event": event,
             "actor": (event.actor.get_full_name() or event.actor.first_name or event.actor.username) if event.actor else "—",
