@@ -14,6 +14,7 @@ from every node: they change the task without a matching declaration transition.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 
 from django.db import transaction
 from django.utils import timezone
@@ -289,16 +290,44 @@ def run_step(*, declaration: Declaration, step: str | None, by, perform: Callabl
         return perform()
     with transaction.atomic(), DeclarationFlow.lock(process.pk):
         result = perform()
-        if step == WITHDRAW:
-            DeclarationFlow.withdrawn(result)
-        elif step == CANCEL:
-            DeclarationFlow.cancelled(process)
-        else:
-            node = getattr(DeclarationFlow, step)
-            task = process.task_set.filter(flow_task=node, status__in=OPEN).order_by("-pk").first()
-            if task is not None:
-                _complete(task, by=by, declaration=result)
+        _follow(process, step=step, by=by, declaration=result)
     return result
+
+
+def publish_schedule(*, programme, by, months: dict[int, object]):
+    """The scheduler publishes the 活动计划安排表 from the schedule page.
+
+    One call of `services.schedule_publish` moves every listed declaration (all or
+    nothing); then each one's `schedule` task is completed by `by`, in the same
+    transaction and under the locks of all their processes (taken in id order, so two
+    publishers cannot deadlock), exactly as `run_step` does for one declaration.
+    """
+    from workflow import services
+
+    processes = {}
+    for process in DeclarationProcess.objects.filter(flow_class=DeclarationFlow, artifact_object_id__in=list(months)).order_by("pk"):
+        processes[process.artifact_object_id] = process  # the latest per declaration, like process_of
+    with transaction.atomic(), ExitStack() as locks:
+        for process in sorted(processes.values(), key=lambda p: p.pk):
+            locks.enter_context(DeclarationFlow.lock(process.pk))
+        version = services.schedule_publish(programme=programme, by=by, months=months)
+        scheduled = Declaration.objects.select_related("unit", "programme").in_bulk(list(processes))
+        for declaration_id, process in processes.items():
+            _follow(process, step="schedule", by=by, declaration=scheduled[declaration_id])
+    return version
+
+
+def _follow(process: DeclarationProcess, *, step: str, by, declaration: Declaration) -> None:
+    """The process follows a step its service just performed (inside the process lock)."""
+    if step == WITHDRAW:
+        DeclarationFlow.withdrawn(declaration)
+    elif step == CANCEL:
+        DeclarationFlow.cancelled(process)
+    else:
+        node = getattr(DeclarationFlow, step)
+        task = process.task_set.filter(flow_task=node, status__in=OPEN).order_by("-pk").first()
+        if task is not None:
+            _complete(task, by=by, declaration=declaration)
 
 
 def _complete(task, *, by, declaration: Declaration) -> None:

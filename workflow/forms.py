@@ -24,6 +24,11 @@ def add_problems(form: forms.Form, violation: RuleViolation, *, aliases: dict[st
             form.add_error(name, message)
 
 
+def month_choices(programme: Programme) -> list[tuple[int, str]]:
+    """The programme's window months (四), as a select offers them."""
+    return [(m, _("%(month)s (month)") % {"month": m}) for m in programme.window_months]
+
+
 def _choices(items: list[dict]) -> list[tuple[str, str]]:
     return [("", "——")] + [(item["code"], item["label"]) for item in items]
 
@@ -44,7 +49,7 @@ class DeclarationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.programme, self.unit = programme, unit
         self.canonical_banner = programme.canonical_banner(unit.name)
-        self.fields["month"].choices = [("", "——")] + [(m, _("%(month)s (month)") % {"month": m}) for m in programme.window_months]
+        self.fields["month"].choices = [("", "——"), *month_choices(programme)]
         self.fields["form"].choices = _choices(programme.forms)
         self.fields["focus_topic"].choices = _choices(programme.focus_topics)
         self.fields["banner"].widget.attrs["placeholder"] = self.canonical_banner
@@ -85,7 +90,46 @@ class ScheduleForm(forms.Form):
 
     def __init__(self, *args, programme: Programme, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["month"].choices = [(m, _("%(month)s (month)") % {"month": m}) for m in programme.window_months]
+        self.fields["month"].choices = month_choices(programme)
+
+
+class PublishForm(forms.Form):
+    """The schedule page: one month per reviewed declaration listed (`month_<id>`).
+
+    Only the declarations whose month was posted are published (the ones the scheduler
+    saw); any number is accepted here, the service checks the window and says why.
+    """
+
+    def __init__(self, *args, declarations: list[Declaration], programme: Programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.declarations = [d for d in declarations if not self.is_bound or f"month_{d.pk}" in self.data]
+        for d in self.declarations:
+            self.fields[f"month_{d.pk}"] = forms.IntegerField(
+                label=_("Scheduled month"), required=False, initial=d.month,
+                widget=forms.Select(choices=month_choices(programme)),
+            )
+
+    def rows(self) -> list[tuple[Declaration, forms.BoundField]]:
+        return [(d, self[f"month_{d.pk}"]) for d in self.declarations]
+
+    def months(self) -> dict[int, int | None]:
+        """declaration id → month: what was posted (when it parsed), else the declared month."""
+        cleaned = getattr(self, "cleaned_data", {})
+        return {d.pk: cleaned.get(f"month_{d.pk}", d.month) for d in self.declarations}
+
+    def aliases(self) -> dict[str, str]:
+        return {f"month.{d.pk}": f"month_{d.pk}" for d in self.declarations}
+
+
+class RescheduleForm(forms.Form):
+    """Move one scheduled activity; the service requires the reason and checks the month."""
+
+    month = forms.IntegerField(label=_("New month"), required=False)
+    reason = forms.CharField(label=_("Reason for the change"), required=False, max_length=2000)
+
+    def __init__(self, *args, programme: Programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["month"].widget = forms.Select(choices=month_choices(programme))
 
 
 class HoldForm(forms.Form):

@@ -121,6 +121,11 @@ class Declaration(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.unit}·{self.theme or '（未填主题）'}"
 
+    @property
+    def form_label(self) -> str:
+        """活动形式 as the programme names it (select `programme` with the declaration)."""
+        return self.programme.label("forms", self.form) if self.form else ""
+
     # ------------------------------------------------------------ transitions
     # Bodies only set fields; guards and permissions live in workflow.services.
 

@@ -7,13 +7,20 @@ drafts stay inside the unit).
 """
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
 
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from policies import schedule
 from policies.models import Programme
-from units.models import Unit, UnitRoleGroup
+from units.models import Unit, UnitKind, UnitRoleGroup
 from workflow.errors import NotFound
-from workflow.models import AuditEvent, Declaration
+from workflow.models import AuditEvent, Declaration, ScheduleVersion, State
 from workflow.permissions import is_assessor, is_office
+
+# On the published schedule, with a scheduled month (held and later keep theirs).
+PLACED = (State.SCHEDULED, State.HELD, State.SUMMARIZED, State.EVALUATED)
 
 
 def unit_ids_of(user) -> QuerySet:
@@ -81,3 +88,77 @@ def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
         | Q(declaration__unit_id__in=unit_ids_of(user))
     )
     return AuditEvent.objects.filter(visible).select_related("actor", "unit", "declaration")
+
+
+# ------------------------------------------------------------------ schedule and calendar
+
+def units_expected_to_declare() -> QuerySet[Unit]:
+    """Every department and subdistrict: the notice asks each to declare one activity (四).
+
+    The dashboard's 催报 list and the schedule's warnings both start from here.
+    """
+    return Unit.objects.exclude(kind=UnitKind.OFFICE)
+
+
+@dataclass
+class ScheduleBoard:
+    """What the office scheduler works on: four queries whatever the number of rows."""
+
+    programme: Programme
+    reviewed: list[Declaration]  # waiting to be scheduled, at their declared month
+    placed: list[Declaration]  # already on the schedule
+    units_without: list[Unit]  # expected to declare, nothing reviewed or scheduled (`.live_state`)
+    versions: list[ScheduleVersion]
+
+    def load(self, chosen: dict[int, int]) -> list[schedule.MonthLoad]:
+        """Activities per window month, with `chosen` months (declaration id → month) for the reviewed ones."""
+        months = [chosen.get(d.pk, d.month) for d in self.reviewed] + [d.scheduled_month for d in self.placed]
+        return schedule.month_load(months, window=self.programme.window_months)
+
+    def warnings(self, load: list[schedule.MonthLoad]) -> list[str]:
+        return schedule.schedule_warnings(
+            load=load,
+            units_of_activities=[d.unit.name for d in [*self.reviewed, *self.placed]],
+            units_without=[
+                (u.name, f"申报状态：{State(u.live_state).label}" if u.live_state else "尚未申报") for u in self.units_without
+            ],
+            themes_per_unit=self.programme.themes_per_unit, clause=self.programme.clause("deadline", "四"),
+        )
+
+
+def schedule_board(user, programme: Programme) -> ScheduleBoard:
+    visible = declarations_visible_to(user, programme=programme)
+    on_schedule = Declaration.objects.filter(programme=programme, state__in=[State.REVIEWED, *PLACED])
+    live = Declaration.objects.filter(programme=programme, unit=OuterRef("pk")).exclude(state=State.CANCELLED)
+    return ScheduleBoard(
+        programme=programme,
+        reviewed=list(visible.filter(state=State.REVIEWED).order_by("unit__kind", "unit__code")),
+        placed=list(visible.filter(state__in=PLACED).order_by("scheduled_month", "unit__kind", "unit__code")),
+        units_without=list(
+            units_expected_to_declare().exclude(pk__in=on_schedule.values("unit_id"))
+            .annotate(live_state=Subquery(live.values("state")[:1])).order_by("kind", "code")
+        ),
+        versions=list(
+            ScheduleVersion.objects.filter(programme=programme).select_related("published_by").order_by("-number")
+        ),
+    )
+
+
+def calendar_of(user, programme: Programme) -> list[tuple[int, list[Declaration]]]:
+    """The year's activities `user` may see, by window month (one query).
+
+    Scheduled ones at their scheduled month; reviewed ones, not yet scheduled, at their
+    declared month (`tentative`). The visibility rule is `declarations_visible_to`: the
+    office sees every unit, a unit its own activities only.
+    """
+    activities = (
+        declarations_visible_to(user, programme=programme)
+        .filter(state__in=[State.REVIEWED, *PLACED])
+        .annotate(calendar_month=Coalesce("scheduled_month", "month"))
+        .order_by("calendar_month", "unit__kind", "unit__code")
+    )
+    by_month: dict[int, list[Declaration]] = {m: [] for m in programme.window_months}
+    for d in activities:
+        d.tentative = d.state == State.REVIEWED
+        by_month.setdefault(d.calendar_month, []).append(d)
+    return sorted(by_month.items())

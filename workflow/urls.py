@@ -2,7 +2,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from workflow.views import pages
+from workflow.views import pages, schedule
 
 app_name = "workflow"
 
@@ -19,4 +19,12 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("schedule/", schedule.schedule_page, name="schedule_current"),
+    path("programmes/<slug:code>/schedule/", schedule.schedule_page, name="schedule"),
+    path("programmes/<slug:code>/schedule/publish/", schedule.schedule_publish, name="schedule_publish"),
+    path("programmes/<slug:code>/schedule/<int:pk>/reschedule/", schedule.schedule_reschedule, name="schedule_reschedule"),
+    path("programmes/<slug:code>/schedule/v<int:number>.xlsx", schedule.schedule_xlsx, name="schedule_xlsx"),
+    path("calendar/", schedule.calendar, name="calendar_current"),
+    path("programmes/<slug:code>/calendar/", schedule.calendar, name="calendar"),
+    path("declarations/<int:pk>/declaration.docx", schedule.declaration_docx, name="declaration_docx"),
 ]

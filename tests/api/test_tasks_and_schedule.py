@@ -109,6 +109,7 @@ def test_the_spreadsheet_has_the_official_title_and_columns_and_the_export_is_au
         1, "开福区教育局", "=HYPERLINK(\"http://x\")", "7月", "座谈交流", d.description, "张三", "0731-84390001",
     ]
     assert sheet["C3"].data_type == "s"  # a unit's text is never a formula in the office's spreadsheet
+    assert (sheet.page_setup.orientation, sheet.print_title_rows) == ("landscape", "$1:$2")  # the pages' print-ready writer
     export = AuditEvent.objects.get(action="export")
     assert (export.actor, export.declaration, export.seq) == (extended.scheduler, None, before + 1)
     assert export.changed == {"file": "schedule.xlsx", "version": 1, "rows": 1}

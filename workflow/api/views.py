@@ -28,8 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from policies.rules import Problem
-from workflow import flows, selectors, services
-from workflow.api import schedule as schedule_export
+from workflow import exports, flows, selectors, services
 from workflow.api import serializers as s
 from workflow.errors import PermissionRefused, RuleViolation
 from workflow.models import Declaration
@@ -306,7 +305,7 @@ def _day_start(day: dt.date) -> dt.datetime:
 class XlsxRenderer(JSONRenderer):
     """Lets a client ask for the spreadsheet by `Accept`; error bodies stay JSON."""
 
-    media_type = schedule_export.XLSX
+    media_type = exports.XLSX
     format = "xlsx"
 
 
@@ -318,7 +317,7 @@ class ScheduleView(APIView):
 
     @extend_schema(parameters=[_CODE], responses={200: s.ScheduleVersionSerializer, **errors(401, 404)})
     def get(self, request, code: str):
-        version = schedule_export.latest_for(request.user, code)
+        version = exports.published_version(request.user, code)
         return Response(s.ScheduleVersionSerializer(version).data)
 
 
@@ -329,14 +328,14 @@ class ScheduleXlsxView(APIView):
 
     @extend_schema(
         parameters=[_CODE],
-        responses={(200, schedule_export.XLSX): OpenApiTypes.BINARY, **errors(401, 404)},
+        responses={(200, exports.XLSX): OpenApiTypes.BINARY, **errors(401, 404)},
     )
     def get(self, request, code: str):
-        version = schedule_export.latest_for(request.user, code)
+        version = exports.published_version(request.user, code)
         with transaction.atomic():
-            content = schedule_export.export_xlsx(version, by=request.user)
-        response = HttpResponse(content, content_type=schedule_export.XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{version.programme.code}-schedule-v{version.number}.xlsx"'
+            content = exports.export_xlsx(version, by=request.user)
+        response = HttpResponse(content, content_type=exports.XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{exports.schedule_filename(version)}"'
         return response
 
 

@@ -24,14 +24,13 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from policies.models import Programme
-from units.models import Unit, UnitKind
 from workflow import inbox
 from workflow.errors import NotFound, PermissionRefused, RuleViolation, TransitionConflict
 from workflow.flows import DeclarationFlow, process_of, withdraw
 from workflow.forms import ReasonForm, add_problems
 from workflow.models import Declaration, DeadlineExtension, State
 from workflow.permissions import ACTION_LABELS, Action, can, is_office
-from workflow.selectors import declaration_get, declarations_visible_to, history_of, units_of
+from workflow.selectors import declaration_get, declarations_visible_to, history_of, units_expected_to_declare, units_of
 
 EVENT_LABELS = {**{str(k): v for k, v in ACTION_LABELS.items()}, "send_back": "退回填报人", "create": "填报"}
 
@@ -241,7 +240,7 @@ def dashboard(request):
     live = Declaration.objects.filter(programme=programme, unit=OuterRef("pk")).exclude(state=State.CANCELLED)
     extension = DeadlineExtension.objects.filter(programme=programme, unit=OuterRef("pk"))
     pending = (
-        Unit.objects.exclude(kind=UnitKind.OFFICE).exclude(pk__in=submitted.values("unit_id"))
+        units_expected_to_declare().exclude(pk__in=submitted.values("unit_id"))
         .annotate(draft_state=Subquery(live.values("state")[:1]), extended_until=Subquery(extension.values("until")[:1]))
         .order_by("kind", "code")
     )

@@ -1,0 +1,151 @@
+"""The office's schedule page, the year's calendar, and the official downloads.
+
+The schedule page is the office scheduler's (Action.SCHEDULE; anybody else logged in
+gets the Chinese 403 page). Publishing goes through `flows.publish_schedule` (the
+service plus every `schedule` task, one transaction); a reschedule through
+`services.declaration_reschedule`. Refusals come back next to their row. Reads go
+through `selectors`; the files through `workflow.exports`, each download audited.
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+from policies.models import Programme
+from workflow import exports, flows, selectors, services
+from workflow.errors import RuleViolation, TransitionConflict
+from workflow.forms import PublishForm, RescheduleForm, add_problems
+from workflow.models import ScheduleVersion, State
+from workflow.permissions import Action, authorize
+from workflow.views.pages import current_programme, service_errors
+
+
+def _programme(code: str | None) -> Programme:
+    """The programme of `code`, or the current one (the navigation's links carry no code)."""
+    programme = (
+        current_programme() if code is None
+        else Programme.objects.filter(code=code, accepts_declarations=True).first()
+    )
+    if programme is None:
+        raise Http404(gettext("No such programme."))
+    return programme
+
+
+def _download(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# ------------------------------------------------------------------ the schedule page
+
+def _schedule_page(request, programme: Programme, *, publish_form=None, reschedule: dict | None = None):
+    board = selectors.schedule_board(request.user, programme)
+    if publish_form is None:
+        publish_form = PublishForm(declarations=board.reviewed, programme=programme)
+    reschedule = reschedule or {}
+    placed = [
+        (d, reschedule.get(d.pk) or RescheduleForm(prefix=f"r{d.pk}", initial={"month": d.scheduled_month}, programme=programme)
+         if d.state == State.SCHEDULED else None)
+        for d in board.placed
+    ]
+    load = board.load(publish_form.months())
+    return render(request, "workflow/schedule.html", {
+        "programme": programme, "publish_form": publish_form, "placed": placed, "load": load,
+        "warnings": board.warnings(load), "versions": board.versions,
+    })
+
+
+@login_required
+@service_errors
+def schedule_page(request, code: str | None = None):
+    programme = _programme(code)
+    authorize(request.user, Action.SCHEDULE)
+    return _schedule_page(request, programme)
+
+
+@login_required
+@require_POST
+@service_errors
+def schedule_publish(request, code: str):
+    programme = _programme(code)
+    authorize(request.user, Action.SCHEDULE)
+    reviewed = selectors.schedule_board(request.user, programme).reviewed
+    form = PublishForm(request.POST, declarations=reviewed, programme=programme)
+    if form.is_valid():
+        try:
+            version = flows.publish_schedule(programme=programme, by=request.user, months=form.months())
+        except RuleViolation as violation:
+            add_problems(form, violation, aliases=form.aliases())
+        except TransitionConflict as conflict:
+            messages.error(request, conflict.message)
+            return redirect("workflow:schedule", code=programme.code)
+        else:
+            messages.success(request, gettext("Schedule version %(number)s published.") % {"number": version.number})
+            return redirect("workflow:schedule", code=programme.code)
+    return _schedule_page(request, programme, publish_form=form)
+
+
+@login_required
+@require_POST
+@service_errors
+def schedule_reschedule(request, code: str, pk: int):
+    programme = _programme(code)
+    declaration = selectors.declaration_get(request.user, pk)
+    if declaration.programme_id != programme.pk:
+        raise Http404(gettext("Not found, or you may not see it."))
+    authorize(request.user, Action.RESCHEDULE, declaration)
+    form = RescheduleForm(request.POST, prefix=f"r{declaration.pk}", programme=programme)
+    if form.is_valid():
+        try:
+            services.declaration_reschedule(
+                declaration=declaration, by=request.user, month=form.cleaned_data["month"], reason=form.cleaned_data["reason"],
+            )
+        except RuleViolation as violation:
+            add_problems(form, violation)
+        except TransitionConflict as conflict:
+            messages.error(request, conflict.message)
+            return redirect("workflow:schedule", code=programme.code)
+        else:
+            messages.success(request, gettext("%(unit)s rescheduled; a new schedule version was published.") % {"unit": declaration.unit.name})
+            return redirect("workflow:schedule", code=programme.code)
+    return _schedule_page(request, programme, reschedule={declaration.pk: form})
+
+
+# ------------------------------------------------------------------ calendar
+
+@login_required
+def calendar(request, code: str | None = None):
+    """April–November of the programme year: the office sees every unit, a unit its own."""
+    programme = _programme(code)
+    latest = None
+    if exports.may_read_schedule(request.user):
+        latest = ScheduleVersion.objects.filter(programme=programme).order_by("-number").first()
+    return render(request, "workflow/calendar.html", {
+        "programme": programme, "months": selectors.calendar_of(request.user, programme), "latest": latest,
+    })
+
+
+# ------------------------------------------------------------------ downloads (audited)
+
+@login_required
+@service_errors
+def schedule_xlsx(request, code: str, number: int):
+    version = exports.published_version(request.user, code, number)
+    with transaction.atomic():
+        content = exports.export_xlsx(version, by=request.user)
+    return _download(content, content_type=exports.XLSX, filename=exports.schedule_filename(version))
+
+
+@login_required
+@service_errors
+def declaration_docx(request, pk: int):
+    declaration = selectors.declaration_get(request.user, pk)
+    with transaction.atomic():
+        content = exports.export_docx(declaration, by=request.user)
+    return _download(content, content_type=exports.DOCX, filename=exports.declaration_filename(declaration))
