@@ -69,7 +69,7 @@ def rows(version: ScheduleVersion) -> list[dict]:
     return result
 
 
-def _cell_text(value) -> str:
+def cell_text(value) -> str:
     """Text a spreadsheet cell can hold: control characters (which openpyxl refuses) removed."""
     return ILLEGAL_CHARACTERS_RE.sub("", str(value or ""))
 
@@ -88,7 +88,7 @@ def export_xlsx(version: ScheduleVersion, *, by) -> bytes:
         cell.font = Font(bold=True)
     for row in version.rows:
         theme = row["theme"] if row["state"] != "cancelled" else f"{row['theme']}（已取消）"
-        sheet.append([row["number"], *(_cell_text(v) for v in (
+        sheet.append([row["number"], *(cell_text(v) for v in (
             row["unit_name"], theme, f"{row['month']}月", row["form_label"],
             row["description"], row["contact_name"], row["contact_phone"],
         ))])
