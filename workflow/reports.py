@@ -83,11 +83,12 @@ def _csv_cell(value):
 
 def audit_csv(events: QuerySet[AuditEvent], *, by, filters: dict) -> bytes:
     """The events as CSV, UTF-8 with a BOM (so Excel reads the Chinese); records the export."""
+    events = _checked(events)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(AUDIT_COLUMNS)
     rows = 0
-    for row in audit_rows(_checked(events)):
+    for row in audit_rows(events):
         writer.writerow([_csv_cell(value) for value in row])
         rows += 1
     _record(by=by, file="audit.csv", rows=rows, filters=filters)
@@ -122,11 +123,12 @@ def _save(book: Workbook) -> bytes:
 
 def audit_xlsx(events: QuerySet[AuditEvent], *, by, filters: dict) -> bytes:
     """The events as a spreadsheet (sheet 审计日志, header in row 1); records the export."""
+    events = _checked(events)  # before the write-only workbook opens its temporary files
     book = Workbook(write_only=True)
     sheet = _sheet(book, "审计日志", AUDIT_WIDTHS)
     sheet.append(_cells(sheet, AUDIT_COLUMNS, bold=True))
     rows = 0
-    for row in audit_rows(_checked(events)):
+    for row in audit_rows(events):
         sheet.append(_cells(sheet, row))
         rows += 1
     content = _save(book)
