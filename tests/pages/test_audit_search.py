@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 
@@ -11,7 +10,6 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from policies.rules import SHANGHAI
 from tests.conftest import is_postgres
 from tests.factories import UnitFactory, person
 from tests.pages.conftest import login

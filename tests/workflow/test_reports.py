@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from policies.models import Programme
 from tests.factories import BEFORE_DEADLINE
-from tests.workflow.test_assessment import Year, year  # noqa: F401  (the scripted year of the assessment tests)
+from tests.workflow.test_assessment import year  # noqa: F401  (the scripted year of the assessment tests)
 from workflow import reports, services
 from workflow.assessment import assess_programme
 from workflow.audit import verify
