@@ -222,3 +222,42 @@ class EvaluateForm(forms.Form):
         first = f"score_{self.indicators[0]['code']}" if self.indicators else "comment"
         return {"scores": first, **{i["code"]: f"score_{i['code']}" for i in self.indicators}}
 
+
+
+class AuditSearchForm(forms.Form):
+    """The assessor's audit search (GET): every field optional; `ids` comes from a score's link."""
+
+    unit = forms.ChoiceField(label=_("Unit"), required=False)
+    declaration = forms.IntegerField(label=_("Declaration no."), required=False, min_value=1, max_value=2**53)
+    actor = forms.CharField(label=_("Person (login name)"), required=False, max_length=150)
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    date_from = forms.DateField(label=_("From (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ids = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, units: list[tuple[str, str]], actions: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("All units"))] + units
+        self.fields["action"].choices = [("", _("All actions"))] + sorted(actions.items())
+
+    def clean_ids(self) -> list[int] | None:
+        text = self.cleaned_data["ids"].strip()
+        if not text:
+            return None
+        parts = [part.strip() for part in text.split(",")]
+        if not all(part.isdigit() and len(part) <= 15 for part in parts):
+            raise forms.ValidationError(_("Event numbers must be digits separated by commas."))
+        return sorted({int(part) for part in parts})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date cannot be before the start date."))
+        return data
+
+    def filters(self) -> dict:
+        """The valid, non-empty filters as keyword arguments of `selectors.audit_search`."""
+        data = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        if "ids" in data:
+            data["event_ids"] = data.pop("ids")
+        return data

@@ -44,6 +44,13 @@ ACTION_LABELS: dict[str, str] = {
     Action.CANCEL: "取消", Action.EXTEND: "批准延期",
 }
 
+# Every action an audit event may carry, in Chinese (history timeline, audit search, exports).
+EVENT_LABELS: dict[str, str] = {
+    **{str(k): v for k, v in ACTION_LABELS.items()}, "create": "填报", "send_back": "退回填报人",
+    "export": "导出", "release_results": "发布考核结果", "grant_role": "授予角色", "revoke_role": "撤销角色",
+    "import_roster": "导入名单",
+}
+
 REVIEW = "workflow.review_declaration"
 SCHEDULE = "workflow.schedule_declaration"
 EVALUATE = "workflow.evaluate_declaration"

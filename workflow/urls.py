@@ -2,7 +2,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from workflow.views import pages, schedule
+from workflow.views import assessment, audit, pages, schedule
 
 app_name = "workflow"
 
@@ -27,4 +27,14 @@ urlpatterns = [
     path("calendar/", schedule.calendar, name="calendar_current"),
     path("programmes/<slug:code>/calendar/", schedule.calendar, name="calendar"),
     path("declarations/<int:pk>/declaration.docx", schedule.declaration_docx, name="declaration_docx"),
+    # issue 6: assessment pages, the district report, the audit search
+    path("assessment/", assessment.assessment_current, name="assessment_current"),
+    path("programmes/<slug:code>/assessment/", assessment.scoreboard, name="assessment"),
+    path("programmes/<slug:code>/assessment/release/", assessment.release, name="assessment_release"),
+    path("programmes/<slug:code>/assessment/units/<str:unit_code>/", assessment.unit_breakdown, name="assessment_unit"),
+    path("programmes/<slug:code>/report.xlsx", assessment.district_report, name="district_report"),
+    path("audit/", audit.search, name="audit"),
+    path("audit/export.csv", audit.export_csv, name="audit_csv"),
+    path("audit/export.xlsx", audit.export_xlsx, name="audit_xlsx"),
+    path("audit/verify/", audit.verify_chain, name="audit_verify"),
 ]

@@ -29,10 +29,8 @@ from workflow.errors import NotFound, PermissionRefused, RuleViolation, Transiti
 from workflow.flows import DeclarationFlow, process_of, withdraw
 from workflow.forms import ReasonForm, add_problems
 from workflow.models import Declaration, DeadlineExtension, State
-from workflow.permissions import ACTION_LABELS, Action, can, is_office
+from workflow.permissions import EVENT_LABELS, Action, can, is_office
 from workflow.selectors import declaration_get, declarations_visible_to, history_of, units_expected_to_declare, units_of
-
-EVENT_LABELS = {**{str(k): v for k, v in ACTION_LABELS.items()}, "send_back": "退回填报人", "create": "填报"}
 
 
 def service_errors(view):

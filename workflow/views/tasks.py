@@ -16,6 +16,7 @@ from django.views.generic import View
 from django.views.generic.base import TemplateResponseMixin
 
 from workflow import forms, services
+from workflow.assessment import indicator_scores_for
 from workflow.errors import RuleViolation, TransitionConflict
 from workflow.models import Declaration
 from workflow.selectors import declaration_get
@@ -207,8 +208,13 @@ class SummariseView(TaskPage):
 
 
 class EvaluateView(TaskPage):
+    template_name = "workflow/assessment_evaluate.html"
     title = _("Evaluate")
     intro = _("Score the manual indicators of the assessment and write a comment.")
+
+    def get_context_data(self, **context):
+        """Beside the fields: the unit's indicators as computed from the audit trail so far."""
+        return {**super().get_context_data(**context), "computed": indicator_scores_for(self.declaration)}
 
     def get_form(self, data=None):
         return forms.EvaluateForm(data, programme=self.declaration.programme)
