@@ -78,6 +78,10 @@ def _image_type(file: File) -> str | None:
     return IMAGE_FORMATS.get(found)
 
 
+def _size(count: int) -> str:
+    return filesizeformat(count).replace("\xa0", " ")  # plain text for the API as for the page
+
+
 def inspect(upload: Upload) -> Checked:
     """The file's size, digest and real type; problems when it is empty, too large or neither image nor PDF."""
     file, name = upload.file, upload.display_name
@@ -87,7 +91,7 @@ def inspect(upload: Upload) -> Checked:
         return Checked(upload, None, 0, "", (Problem(upload.field, f"“{name}”是空文件，请重新选择。", "evidence_empty"),))
     if size > limit:
         return Checked(upload, None, size, "", (Problem(
-            upload.field, f"“{name}”大小为{filesizeformat(size)}，超过了上传上限{filesizeformat(limit)}。", "evidence_too_large",
+            upload.field, f"“{name}”大小为{_size(size)}，超过了上传上限{_size(limit)}。", "evidence_too_large",
         ),))
     digest = hashlib.sha256()
     file.seek(0)
