@@ -82,7 +82,8 @@ def test_hold_with_every_channel_and_photos_in_one_submission(client, world, flo
     assert len(files_in(media_root)) == 2
 
     detail = client.get(f"/declarations/{held.pk}/").content.decode()
-    assert "https://mp.weixin.qq.com/s/x" in detail and "报道.pdf" in detail and "LOGO.png" in detail
+    assert "https://mp.weixin.qq.com/s/x" in detail and "LOGO.png" in detail
+    assert "宣传报道截图 · 新闻媒体宣传报道" in detail and "报道.pdf" in detail
     assert "未在安排月份举办" not in detail and "不在安排的" not in detail
 
 

@@ -2,6 +2,7 @@
 refusal leaves nothing behind (no row, no audit event, no file)."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -9,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from policies.rules import SHANGHAI
 from tests.factories import evidence as holding_evidence
 from workflow import audit, services
 from workflow.errors import NotFound, PermissionRefused, RuleViolation, TransitionConflict
@@ -165,10 +167,6 @@ def test_a_refused_hold_lists_the_file_problem_with_the_others_and_stores_nothin
 
 
 def test_flags_held_outside_the_scheduled_month_and_late_summary(world):
-    import datetime as dt
-
-    from policies.rules import SHANGHAI
-
     on_time = world.declaration("scheduled")  # scheduled for May
     held = services.declaration_hold(declaration=on_time, by=world.operator, evidence=holding_evidence(world.programme, world.unit, held_on="2023-05-18"))
     assert not held.held_outside_schedule and held.summary_due_on == dt.date(2023, 6, 2)

@@ -204,7 +204,8 @@ def declaration_detail(request, pk: int):
         "steps": steps, "open_task": open_task, "withdraw_form": ReasonForm(),
         "may_withdraw": declaration.state == State.SUBMITTED and can(request.user, Action.WITHDRAW, declaration),
         "canonical_banner": programme.canonical_banner(declaration.unit.name),
-        "holding": _holding(declaration), "evidence": list(evidence_of(declaration)),
+        "holding": _holding(declaration),
+        "evidence": [(item, programme.label("publicity_channels", item.channel) if item.channel else "") for item in evidence_of(declaration)],
         "evidence_form": EvidenceForm(programme=programme) if may_upload else None,
         "max_upload": settings.EVIDENCE_MAX_UPLOAD_BYTES, "may_mark": may_mark,
     })
