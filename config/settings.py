@@ -126,8 +126,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
-MEDIA_URL = "media/"
+MEDIA_URL = "media/"  # never served as static files: evidence goes through workflow.views.evidence
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+# Holding evidence (photos, PDFs): the largest file a unit may upload, in bytes (default 10 MiB).
+EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("EVIDENCE_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 
 # JSON API under /api/ (DESIGN §8): token or session, authenticated by default, errors
 # from workflow.errors mapped to 400/403/404/409 by one handler.

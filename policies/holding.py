@@ -111,14 +111,18 @@ def check_holding(
             "publicity_required",
         ))
     else:
+        # Fields `publicity.<n>.<part>` (n from 1, as in the message), so a page can show each
+        # problem next to the row it belongs to.
         for index, item in enumerate(publicity, start=1):
             item = item if isinstance(item, dict) else {}
-            if item.get("channel") not in channel_labels:
-                problems.append(Problem("publicity", f"第{index}条宣传报道的渠道须为：{'、'.join(channel_labels.values())}。", "publicity_channel"))
+            label = channel_labels.get(item.get("channel"))
+            which = f"第{index}条宣传报道（{label}）" if label else f"第{index}条宣传报道"
+            if label is None:
+                problems.append(Problem(f"publicity.{index}.channel", f"{which}的渠道须为：{'、'.join(channel_labels.values())}。", "publicity_channel"))
             if not is_web_url(str(item.get("url") or "")):
-                problems.append(Problem("publicity", f"第{index}条宣传报道的链接须以 http:// 或 https:// 开头。", "publicity_url"))
+                problems.append(Problem(f"publicity.{index}.url", f"{which}的链接须以 http:// 或 https:// 开头。", "publicity_url"))
             if as_date(item.get("date")) is None:
-                problems.append(Problem("publicity", f"第{index}条宣传报道请填写发布日期（格式：2023-05-20）。", "publicity_date"))
+                problems.append(Problem(f"publicity.{index}.date", f"{which}请填写发布日期（格式：2023-05-20）。", "publicity_date"))
 
     if form:
         facts = evidence.get("form_facts") or {}
@@ -141,8 +145,18 @@ def check_holding(
     return problems
 
 
+def held_in_month(held_on: dt.date, *, month: int | None, year: int) -> bool:
+    """Held in the month the published schedule gave it (a holding outside is accepted but flagged)."""
+    return month is not None and held_on.year == year and held_on.month == month
+
+
 def summary_due(held_on: dt.date, due_days: int) -> dt.date:
     return held_on + dt.timedelta(days=due_days)
+
+
+def summary_late(held_on: dt.date, done_on: dt.date, due_days: int) -> bool:
+    """Summarised (or still not summarised on `done_on`) after the programme's summary days."""
+    return done_on > summary_due(held_on, due_days)
 
 
 def check_summary(summary: dict) -> list[Problem]:

@@ -92,6 +92,13 @@ def _triggers_on_for_this_session(django_db_blocker):
     yield
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded evidence goes to a fresh directory per test, never into var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def programme(db):
     return factories.kaifu_programme()

@@ -329,7 +329,7 @@ def held_in_scheduled_month(f: Facts, ctx: Context) -> Outcome:
     held_on, month = f.declaration["held_on"], f.declaration["scheduled_month"]
     evidence = tuple(pk for pk in (f.events.get("schedule_id"), hold_id) if pk)
     basis = f"计划{month}月举办，实际举办日期{held_on:%Y-%m-%d}" if month else f"未排期，实际举办日期{held_on:%Y-%m-%d}"
-    ok = month is not None and held_on.month == month and held_on.year == ctx.programme.year
+    ok = holding.held_in_month(held_on, month=month, year=ctx.programme.year)
     return (ONE if ok else NONE_), evidence, basis
 
 
@@ -396,7 +396,8 @@ def summary_on_time(f: Facts, ctx: Context) -> Outcome:
     due = holding.summary_due(held_on, ctx.programme.summary_due_days)
     done = _local(f.declaration["summarized_at"]).date()
     basis = f"{held_on:%Y-%m-%d}举办，{done:%Y-%m-%d}总结（期限{due:%Y-%m-%d}）"
-    return (ONE if done <= due else NONE_), (hold_id, summarize_id), basis
+    late = holding.summary_late(held_on, done, ctx.programme.summary_due_days)
+    return (NONE_ if late else ONE), (hold_id, summarize_id), basis
 
 
 def exemplary(f: Facts, ctx: Context) -> Outcome:

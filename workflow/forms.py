@@ -8,7 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from policies.models import Programme
 from policies.rules import NON_FIELD
 from workflow.errors import RuleViolation
-from workflow.models import Declaration
+from workflow.evidence import Upload
+from workflow.models import Declaration, EvidenceKind
+
+ACCEPT = "image/jpeg,image/png,image/gif,image/webp,application/pdf"  # a hint for the file picker; the service decides
 
 
 def add_problems(form: forms.Form, violation: RuleViolation, *, aliases: dict[str, str] | None = None) -> None:
@@ -133,15 +136,18 @@ class RescheduleForm(forms.Form):
 
 
 class HoldForm(forms.Form):
-    """What the notice asks as evidence that the activity was held (三, 五)."""
+    """What the notice asks as evidence that the activity was held (三, 五).
+
+    One publicity row per programme channel (link, date, optional screenshot); rows left
+    empty are skipped. Photos go to the service as uploads with the holding itself.
+    """
 
     held_on = forms.DateField(label=_("Date held"), widget=forms.DateInput(attrs={"type": "date"}))
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     banner_used = forms.CharField(label=_("Banner actually used"), max_length=200, required=False)
     logo_shown = forms.BooleanField(label=_("The theme-day LOGO was shown on site"), required=False)
-    channel = forms.ChoiceField(label=_("Publicity channel"), required=False)
-    url = forms.CharField(label=_("Publicity link"), required=False, max_length=500)
-    published_on = forms.DateField(label=_("Publication date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    logo_photo = forms.FileField(label=_("Photo of the LOGO on site"), required=False, widget=forms.FileInput(attrs={"accept": ACCEPT}))
+    holding_photo = forms.FileField(label=_("Photo of the activity"), required=False, widget=forms.FileInput(attrs={"accept": ACCEPT}))
 
     def __init__(self, *args, declaration: Declaration, **kwargs):
         super().__init__(*args, **kwargs)
@@ -152,7 +158,19 @@ class HoldForm(forms.Form):
                 label=category["label"], min_value=0, required=False, initial=0,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             )
-        self.fields["channel"].choices = _choices(programme.publicity_channels)
+        self.channels = programme.publicity_channels
+        for channel in self.channels:
+            code = channel["code"]
+            self.fields[f"pub_{code}_url"] = forms.CharField(
+                label=_("Link"), required=False, max_length=500,
+                widget=forms.URLInput(attrs={"placeholder": "https://", "inputmode": "url"}),
+            )
+            self.fields[f"pub_{code}_date"] = forms.DateField(
+                label=_("Publication date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+            )
+            self.fields[f"pub_{code}_file"] = forms.FileField(
+                label=_("Screenshot (optional)"), required=False, widget=forms.FileInput(attrs={"accept": ACCEPT}),
+            )
         self.fields["banner_used"].initial = declaration.banner
         form = next((f for f in programme.forms if f["code"] == declaration.form), None)
         self.facts = form["facts"] if form else []
@@ -164,17 +182,28 @@ class HoldForm(forms.Form):
     def participant_fields(self):
         return [self[f"p_{c['code']}"] for c in self.categories]
 
+    def publicity_rows(self):
+        return [
+            (c["label"], self[f"pub_{c['code']}_url"], self[f"pub_{c['code']}_date"], self[f"pub_{c['code']}_file"])
+            for c in self.channels
+        ]
+
     def fact_fields(self):
         return [self[f"fact_{f['code']}"] for f in self.facts]
 
+    def _filled_channels(self) -> list[str]:
+        data = self.cleaned_data
+        return [c["code"] for c in self.channels if data.get(f"pub_{c['code']}_url") or data.get(f"pub_{c['code']}_date")]
+
     def evidence(self) -> dict:
         data = self.cleaned_data
-        publicity = []
-        if data.get("channel") or data.get("url"):
-            publicity.append({
-                "channel": data.get("channel") or "", "url": data.get("url") or "",
-                "date": data["published_on"].isoformat() if data.get("published_on") else "",
-            })
+        publicity = [
+            {
+                "channel": code, "url": data.get(f"pub_{code}_url") or "",
+                "date": data[f"pub_{code}_date"].isoformat() if data.get(f"pub_{code}_date") else "",
+            }
+            for code in self._filled_channels()
+        ]
         return {
             "held_on": data["held_on"], "place": data.get("place", ""), "banner_used": data.get("banner_used", ""),
             "logo_shown": bool(data.get("logo_shown")), "publicity": publicity,
@@ -185,11 +214,41 @@ class HoldForm(forms.Form):
             },
         }
 
-    # service field → form field, for problems such as "publicity" or "form_facts.attendance"
+    def uploads(self) -> list[Upload]:
+        data = self.cleaned_data
+        files = [
+            ("logo_photo", EvidenceKind.LOGO_PHOTO, ""), ("holding_photo", EvidenceKind.HOLDING_PHOTO, ""),
+            *((f"pub_{c['code']}_file", EvidenceKind.PUBLICITY, c["code"]) for c in self.channels),
+        ]
+        return [Upload(file=data[name], kind=kind, channel=channel, field=name) for name, kind, channel in files if data.get(name)]
+
+    # service field → form field, for problems such as "publicity.2.url" or "form_facts.attendance"
     def aliases(self) -> dict[str, str]:
-        names = {"publicity": "url", "participants": "p_" + self.categories[0]["code"] if self.categories else "place"}
+        first = self.channels[0]["code"] if self.channels else None
+        names = {
+            "publicity": f"pub_{first}_url" if first else "place",
+            "participants": "p_" + self.categories[0]["code"] if self.categories else "place",
+        }
+        for index, code in enumerate(self._filled_channels(), start=1):
+            names.update({f"publicity.{index}.url": f"pub_{code}_url", f"publicity.{index}.date": f"pub_{code}_date"})
         names.update({f"form_facts.{f['code']}": f"fact_{f['code']}" for f in self.facts})
         return names
+
+
+class EvidenceForm(forms.Form):
+    """Add one evidence file to an activity (declaration detail page)."""
+
+    kind = forms.ChoiceField(label=_("Kind of evidence"), choices=EvidenceKind.choices)
+    channel = forms.ChoiceField(label=_("Publicity channel"), required=False)
+    file = forms.FileField(label=_("File (image or PDF)"), widget=forms.FileInput(attrs={"accept": ACCEPT}))
+
+    def __init__(self, *args, programme: Programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = _choices(programme.publicity_channels)
+
+    def upload(self) -> Upload:
+        data = self.cleaned_data
+        return Upload(file=data["file"], kind=data["kind"], channel=data.get("channel") or "")
 
 
 class SummaryForm(forms.Form):
@@ -197,6 +256,10 @@ class SummaryForm(forms.Form):
     summary_effect = forms.CharField(label=_("Results"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     summary_experience = forms.CharField(label=_("Replicable experience"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     nominate = forms.BooleanField(label=_("Nominate as typical experience"), required=False)
+
+
+class ExemplaryForm(forms.Form):
+    exemplary = forms.TypedChoiceField(choices=[("1", _("Mark as exemplary")), ("0", _("Withdraw the mark"))], coerce=lambda v: v == "1")
 
 
 class EvaluateForm(forms.Form):

@@ -7,12 +7,16 @@ the same database transaction. Transition bodies only set fields.
 """
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from policies import holding
 from policies.models import Programme
 from units.models import Unit
 
@@ -126,6 +130,32 @@ class Declaration(ConcurrentTransitionMixin, models.Model):
         """活动形式 as the programme names it (select `programme` with the declaration)."""
         return self.programme.label("forms", self.form) if self.form else ""
 
+    # ------------------------------------------------------------ flags (accepted, but the office sees them)
+
+    @property
+    def held_outside_schedule(self) -> bool:
+        """Held, but not in the month the published schedule gave it."""
+        return bool(self.held_on and self.scheduled_month) and not holding.held_in_month(
+            self.held_on, month=self.scheduled_month, year=self.programme.year,
+        )
+
+    @property
+    def summary_due_on(self) -> dt.date | None:
+        return holding.summary_due(self.held_on, self.programme.summary_due_days) if self.held_on else None
+
+    @property
+    def summary_late(self) -> bool:
+        """Summarised after the due date, or held and still not summarised past it."""
+        if not self.held_on:
+            return False
+        if self.summarized_at:
+            done_on = timezone.localdate(self.summarized_at)
+        elif self.state == State.HELD:
+            done_on = timezone.localdate()
+        else:
+            return False
+        return holding.summary_late(self.held_on, done_on, self.programme.summary_due_days)
+
     # ------------------------------------------------------------ transitions
     # Bodies only set fields; guards and permissions live in workflow.services.
 
@@ -193,6 +223,58 @@ class DeadlineExtension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit}延期至{self.until:%Y-%m-%d}"
+
+
+class EvidenceKind(models.TextChoices):
+    LOGO_PHOTO = "logo_photo", "LOGO现场照片"
+    HOLDING_PHOTO = "holding_photo", "活动现场照片"
+    PUBLICITY = "publicity", "宣传报道截图"
+    OTHER = "other", "其他材料"
+
+
+# What an evidence file may be: the type found in its content → the extension it is stored with.
+EVIDENCE_TYPES = {
+    "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp", "application/pdf": "pdf",
+}
+
+
+def evidence_upload_to(instance: "Evidence", filename: str) -> str:
+    """A generated name (uuid + the extension of the type found in the content); the
+    uploaded name is kept only as display text (`original_name`)."""
+    return f"evidence/{instance.declaration_id}/{uuid.uuid4().hex}.{EVIDENCE_TYPES[instance.content_type]}"
+
+
+class Evidence(models.Model):
+    """A photo or PDF proving the activity was held (LOGO shown, the event, publicity).
+
+    Written only by `workflow.evidence.evidence_upload` (checked, stored, audited in one
+    transaction); read only through `workflow.views.evidence`, which checks that the
+    reader may see the declaration. Never served from MEDIA_URL.
+    """
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="evidence", verbose_name="申报")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name="单位")
+    kind = models.CharField("类别", max_length=16, choices=EvidenceKind.choices)
+    channel = models.CharField("宣传渠道", max_length=32, blank=True)
+    file = models.FileField("文件", upload_to=evidence_upload_to, max_length=200)
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("文件类型", max_length=64)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上传人")
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "举办证据"
+        verbose_name_plural = "举办证据"
+        ordering = ["declaration", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}·{self.original_name}"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 class AuditEvent(models.Model):

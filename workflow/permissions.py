@@ -29,6 +29,7 @@ class Action(StrEnum):
     SCHEDULE = "schedule"
     RESCHEDULE = "reschedule"
     HOLD = "hold"
+    UPLOAD_EVIDENCE = "upload_evidence"
     SUMMARIZE = "summarize"
     MARK_EXEMPLARY = "mark_exemplary"
     EVALUATE = "evaluate"
@@ -40,6 +41,7 @@ ACTION_LABELS: dict[str, str] = {
     Action.VIEW: "查看", Action.CREATE: "填报", Action.EDIT: "修改", Action.SUBMIT: "盖章报送",
     Action.WITHDRAW: "撤回", Action.RETURN: "退回", Action.APPROVE: "审核通过",
     Action.SCHEDULE: "排期", Action.RESCHEDULE: "调整排期", Action.HOLD: "登记举办",
+    Action.UPLOAD_EVIDENCE: "上传举办证据",
     Action.SUMMARIZE: "提交总结", Action.MARK_EXEMPLARY: "认定典型经验", Action.EVALUATE: "评估打分",
     Action.CANCEL: "取消", Action.EXTEND: "批准延期",
 }
@@ -61,6 +63,7 @@ _NEEDS: dict[Action, tuple[str, str]] = {
     Action.CREATE: ("unit", PERM_OPERATE),
     Action.EDIT: ("unit", PERM_OPERATE),
     Action.HOLD: ("unit", PERM_OPERATE),
+    Action.UPLOAD_EVIDENCE: ("unit", PERM_OPERATE),
     Action.SUMMARIZE: ("unit", PERM_OPERATE),
     Action.SUBMIT: ("unit", PERM_SEAL),
     Action.WITHDRAW: ("unit", PERM_SEAL),

@@ -19,7 +19,7 @@ from policies import schedule
 from policies.models import Programme
 from units.models import Unit, UnitKind, UnitRoleGroup
 from workflow.errors import NotFound
-from workflow.models import AuditEvent, Declaration, ScheduleVersion, State
+from workflow.models import AuditEvent, Declaration, Evidence, ScheduleVersion, State
 from workflow.permissions import is_assessor, is_office
 
 # On the published schedule, with a scheduled month (held and later keep theirs).
@@ -73,6 +73,20 @@ def history_of(declaration: Declaration) -> QuerySet[AuditEvent]:
 
 def declaration_history(user, declaration_id) -> QuerySet[AuditEvent]:
     return history_of(declaration_get(user, declaration_id))
+
+
+def evidence_of(declaration: Declaration) -> QuerySet[Evidence]:
+    """The declaration's evidence files, oldest first (the caller already may see it)."""
+    return Evidence.objects.filter(declaration=declaration).select_related("uploaded_by").order_by("uploaded_at", "pk")
+
+
+def evidence_get(user, declaration_id, evidence_id) -> Evidence:
+    """One evidence file of a declaration `user` may see; NotFound for missing and forbidden alike."""
+    declaration = declaration_get(user, declaration_id)
+    try:
+        return Evidence.objects.get(pk=int(evidence_id), declaration=declaration, unit_id=declaration.unit_id)
+    except (Evidence.DoesNotExist, TypeError, ValueError):
+        raise NotFound("未找到该文件，或您无权查看。") from None
 
 
 def audit_events_visible_to(user) -> QuerySet[AuditEvent]:

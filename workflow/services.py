@@ -9,7 +9,7 @@ audit event. Pages, API, admin actions and commands all call these functions.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,8 +20,9 @@ from policies.models import Programme
 from policies.rules import NON_FIELD, Problem
 from units.models import Unit
 from workflow import audit
+from workflow import evidence as evidence_files
 from workflow.errors import NotFound, RuleViolation, TransitionConflict
-from workflow.models import CONTENT_FIELDS, Declaration, DeadlineExtension, ScheduleVersion, State
+from workflow.models import CONTENT_FIELDS, Declaration, DeadlineExtension, Evidence, ScheduleVersion, State
 from workflow.permissions import ACTION_LABELS, Action, authorize
 
 REQUIRED_LABELS = {
@@ -398,19 +399,56 @@ def holding_problems(declaration: Declaration, values: dict, *, today: dt.date) 
     )
 
 
-def declaration_hold(*, declaration: Declaration, by, evidence: dict, now: dt.datetime | None = None) -> Declaration:
+def declaration_hold(
+    *, declaration: Declaration, by, evidence: dict, uploads: Sequence[evidence_files.Upload] = (),
+    now: dt.datetime | None = None,
+) -> Declaration:
     """The unit records that the activity was held, with the evidence the notice asks for.
 
-    Held outside the scheduled month is accepted; the assessment sees it (`held_in_scheduled_month`).
+    `uploads` (photos, publicity screenshots) are checked with the rest, so one refusal
+    lists every problem, and stored in the same transaction (one audit event each).
+    Held outside the scheduled month is accepted and flagged (`Declaration.held_outside_schedule`);
+    the assessment sees it too (`held_in_scheduled_month`).
     """
     values = _holding_values(evidence)
+    checked = [evidence_files.inspect(upload) for upload in uploads]
     at = now or timezone.now()
     today = timezone.localdate(at)
-    return _run(
-        declaration, by=by, action=Action.HOLD, method="hold",
-        guard=lambda d: holding_problems(d, values, today=today),
-        fields=HOLDING_FIELDS, at=at, params=values,
-    )
+    with evidence_files.files_kept_only_on_success(), transaction.atomic():
+        held = _run(
+            declaration, by=by, action=Action.HOLD, method="hold",
+            guard=lambda d: holding_problems(d, values, today=today) + evidence_files.upload_problems(d.programme, checked),
+            fields=HOLDING_FIELDS, at=at, params=values,
+        )
+        if checked:
+            evidence_files.store(held, checked, by=by)
+            held.save(update_fields=["updated_at", *audit.AUDIT_HEAD_FIELDS])
+    return held
+
+
+# While the activity is being prepared (scheduled) and once held until the summary is written;
+# after that the evidence is part of what the office evaluates and stays as it was.
+EVIDENCE_STATES = (State.SCHEDULED, State.HELD)
+
+
+def evidence_upload(*, declaration: Declaration | int, by, uploads: Sequence[evidence_files.Upload]) -> list[Evidence]:
+    """The unit adds evidence files (photos, PDFs) to its activity: checked, stored, audited, all or nothing."""
+    checked = [evidence_files.inspect(upload) for upload in uploads]
+    with evidence_files.files_kept_only_on_success(), transaction.atomic():
+        locked = _lock(declaration)
+        authorize(by, Action.UPLOAD_EVIDENCE, locked)
+        if locked.state not in EVIDENCE_STATES:
+            raise TransitionConflict(
+                f"当前状态为“{_state_label(locked.state)}”：只有已排期或已举办（提交总结前）的活动可以上传举办证据。"
+            )
+        if not checked:
+            raise RuleViolation.single("file", "请选择要上传的文件。", "evidence_required")
+        problems = evidence_files.upload_problems(locked.programme, checked)
+        if problems:
+            raise RuleViolation(problems)
+        saved = evidence_files.store(locked, checked, by=by)
+        locked.save(update_fields=["updated_at", *audit.AUDIT_HEAD_FIELDS])
+    return saved
 
 
 def declaration_summarize(
@@ -427,12 +465,15 @@ def declaration_summarize(
     )
 
 
+EXEMPLARY_STATES = (State.SUMMARIZED, State.EVALUATED)
+
+
 def declaration_mark_exemplary(*, declaration: Declaration, by, exemplary: bool = True) -> Declaration:
     """The office marks (or unmarks) a summarised activity as exemplary experience."""
     with transaction.atomic():
         locked = _lock(declaration)
         authorize(by, Action.MARK_EXEMPLARY, locked)
-        if locked.state not in (State.SUMMARIZED, State.EVALUATED):
+        if locked.state not in EXEMPLARY_STATES:
             raise TransitionConflict(f"当前状态为“{_state_label(locked.state)}”，只有已总结的活动可以认定为典型经验。")
         if locked.exemplary == exemplary:
             return locked

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
+from PIL import Image
 
 from tests import factories
 from tests.conftest import chromium_path
@@ -86,7 +87,7 @@ class Person:
         self.context.close()
 
 
-def test_a_year_in_the_browser(live_server, year, chromium):
+def test_a_year_in_the_browser(live_server, year, chromium, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     base = live_server.url
     w = year
@@ -170,12 +171,19 @@ def test_a_year_in_the_browser(live_server, year, chromium):
     p.fill("[name=p_enterprise]", "5")
     p.fill("[name=banner_used]", canonical)
     p.check("[name=logo_shown]")
-    p.select_option("[name=channel]", "gov_website")
-    p.fill("[name=url]", "https://www.kaifu.gov.cn/a")
-    p.fill("[name=published_on]", "2023-05-19")
+    photo = tmp_path / "现场LOGO.png"
+    Image.new("RGB", (40, 30), "red").save(photo)
+    p.set_input_files("[name=logo_photo]", str(photo))
+    p.fill("[name=pub_gov_website_url]", "https://www.kaifu.gov.cn/a")
+    p.fill("[name=pub_gov_website_date]", "2023-05-19")
+    p.fill("[name=pub_gov_new_media_url]", "https://mp.weixin.qq.com/s/kaifu")
+    p.fill("[name=pub_gov_new_media_date]", "2023-05-20")
     p.fill("[name=fact_attendance]", "25")
     operator.submit()
-    assert Declaration.objects.get(pk=declaration.pk).state == State.HELD
+    held = Declaration.objects.get(pk=declaration.pk)
+    assert held.state == State.HELD and [e["channel"] for e in held.publicity] == ["gov_website", "gov_new_media"]
+    [logo] = held.evidence.all()
+    assert logo.kind == "logo_photo" and logo.original_name == "现场LOGO.png" and logo.content_type == "image/png"
     operator.open_first("/", "活动总结")
     operator.page.fill("[name=summary_practice]", "邀请企业代表座谈。")
     operator.page.fill("[name=summary_effect]", "收集建议10条。")
@@ -203,7 +211,7 @@ def test_a_year_in_the_browser(live_server, year, chromium):
 
     # another unit's person: "not found" on the same URLs
     stranger = Person(chromium, base, w.other_operator.username)
-    for path in (detail, seal_url.replace(base, "")):
+    for path in (detail, seal_url.replace(base, ""), f"/declarations/{declaration.pk}/evidence/{logo.pk}/"):
         response = stranger.go(path)
         assert response.status == 404 and "未找到" in stranger.text(), path
     stranger.go("/declarations/")

@@ -116,12 +116,12 @@ def test_approve_schedule_hold_summarise_evaluate_through_the_pages(client, worl
     ev = evidence(world.programme, world.unit)
     bad = client.post(f"/tasks/{task.pk}/", {"held_on": "2023-05-18", "place": "区政务服务中心", "p_citizen": "20",
                                              "banner_used": "开福区教育局政务服务开放日", "logo_shown": "on",
-                                             "channel": "gov_website", "url": "https://www.kaifu.gov.cn/a", "published_on": "2023-05-19",
+                                             "pub_gov_website_url": "https://www.kaifu.gov.cn/a", "pub_gov_website_date": "2023-05-19",
                                              "fact_attendance": "25"})
     assert bad.status_code == 200 and bad.context["form"].errors.get("banner_used")
     client.post(f"/tasks/{task.pk}/", {"held_on": "2023-05-18", "place": "区政务服务中心", "p_citizen": "20", "p_enterprise": "5",
-                                       "banner_used": ev["banner_used"], "logo_shown": "on", "channel": "gov_website",
-                                       "url": "https://www.kaifu.gov.cn/a", "published_on": "2023-05-19", "fact_attendance": "25"})
+                                       "banner_used": ev["banner_used"], "logo_shown": "on",
+                                       "pub_gov_website_url": "https://www.kaifu.gov.cn/a", "pub_gov_website_date": "2023-05-19", "fact_attendance": "25"})
     held = Declaration.objects.get(pk=declaration.pk)
     assert held.state == State.HELD and held.participants == {"npc_deputy": 0, "cppcc_member": 0, "expert": 0, "media": 0, "citizen": 20, "enterprise": 5}
 

@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from policies.models import Programme
 from units.models import Unit
-from workflow.models import CONTENT_FIELDS, AuditEvent, Declaration, ScheduleVersion, State
+from workflow.models import CONTENT_FIELDS, AuditEvent, Declaration, Evidence, EvidenceKind, ScheduleVersion, State
 
 # ------------------------------------------------------------------ input
 
@@ -117,6 +117,12 @@ class HoldSerializer(StrictSerializer):
     )
 
 
+class EvidenceUploadSerializer(StrictSerializer):
+    file = serializers.FileField(max_length=1000, help_text="图片（JPEG、PNG、GIF、WebP）或PDF；大小上限见服务器设置 EVIDENCE_MAX_UPLOAD_BYTES")
+    kind = serializers.ChoiceField(choices=EvidenceKind.choices, help_text="证据类别")
+    channel = _text(max_length=32, help_text="宣传渠道代码（宣传报道截图必填），如 news_media")
+
+
 class SummarizeSerializer(StrictSerializer):
     summary_practice = _text(max_length=10000, help_text="做法")
     summary_effect = _text(max_length=10000, help_text="成效")
@@ -172,6 +178,8 @@ class DeclarationSerializer(serializers.ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
+    held_outside_schedule = serializers.BooleanField(read_only=True, help_text="未在安排月份举办（已接受，已标注）")
+    summary_late = serializers.BooleanField(read_only=True, help_text="总结逾期（或举办后逾期未总结）")
 
     class Meta:
         model = Declaration
@@ -181,8 +189,18 @@ class DeclarationSerializer(serializers.ModelSerializer):
             "return_reason", "return_count", "scheduled_month",
             "held_on", "place", "participants", "banner_used", "logo_shown", "publicity", "form_facts",
             "summary_practice", "summary_effect", "summary_experience", "summarized_at", "nominated", "exemplary",
-            "scores", "evaluation_comment", "evaluated_at", "cancel_reason",
+            "scores", "evaluation_comment", "evaluated_at", "cancel_reason", "held_outside_schedule", "summary_late",
         ]
+        read_only_fields = fields
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "kind", "kind_label", "channel", "original_name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
         read_only_fields = fields
 
 

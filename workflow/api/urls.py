@@ -11,6 +11,7 @@ urlpatterns = [
     path("declarations/", views.DeclarationListView.as_view(), name="declarations"),
     path("declarations/<int:pk>/", views.DeclarationDetailView.as_view(), name="declaration"),
     path("declarations/<int:pk>/history/", views.DeclarationHistoryView.as_view(), name="declaration-history"),
+    path("declarations/<int:pk>/evidence/", views.DeclarationEvidenceView.as_view(), name="declaration-evidence"),
     *(
         path(f"declarations/<int:pk>/{name}/", views.transition_view(name), name=f"declaration-{name}")
         for name in views.TRANSITIONS

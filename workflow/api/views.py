@@ -20,6 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -29,6 +30,7 @@ from policies.rules import Problem
 from workflow import exports, flows, selectors, services
 from workflow.api import serializers as s
 from workflow.errors import PermissionRefused, RuleViolation
+from workflow.evidence import Upload
 from workflow.models import Declaration
 from workflow.permissions import Action, authorize, is_assessor
 
@@ -131,6 +133,33 @@ class DeclarationHistoryView(APIView):
     def get(self, request, pk: int):
         events = selectors.declaration_history(request.user, pk)
         return Response(s.AuditEventSerializer(events, many=True).data)
+
+
+class DeclarationEvidenceView(GenericAPIView):
+    """一份申报的举办证据（照片、PDF）：查看列表；本单位在已排期或已举办（提交总结前）时上传（multipart/form-data）。
+
+    文件本身只在页面上经权限检查后提供（`/declarations/{id}/evidence/{evidence_id}/`），从不作为静态文件公开。
+    """
+
+    serializer_class = s.EvidenceSerializer
+    parser_classes = [MultiPartParser]
+    pagination_class = None
+
+    @extend_schema(responses={200: s.EvidenceSerializer(many=True), **errors(401, 404)})
+    def get(self, request, pk: int):
+        declaration = selectors.declaration_get(request.user, pk)
+        return Response(s.EvidenceSerializer(selectors.evidence_of(declaration), many=True).data)
+
+    @extend_schema(request=s.EvidenceUploadSerializer, responses={201: s.EvidenceSerializer, **errors(400, 401, 403, 404, 409)})
+    def post(self, request, pk: int):
+        declaration = selectors.declaration_get(request.user, pk)  # 404
+        authorize(request.user, Action.UPLOAD_EVIDENCE, declaration)  # 403, the check the service repeats
+        data = _validated(s.EvidenceUploadSerializer, request.data)
+        [evidence] = services.evidence_upload(
+            declaration=declaration, by=request.user,
+            uploads=[Upload(file=data["file"], kind=data["kind"], channel=data.get("channel", ""))],
+        )
+        return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
 
 # ------------------------------------------------------------------ transitions (DESIGN §4)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,13 +25,13 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from policies.models import Programme
-from workflow import inbox
+from workflow import inbox, services
 from workflow.errors import NotFound, PermissionRefused, RuleViolation, TransitionConflict
 from workflow.flows import DeclarationFlow, process_of, withdraw
-from workflow.forms import ReasonForm, add_problems
+from workflow.forms import EvidenceForm, ExemplaryForm, ReasonForm, add_problems
 from workflow.models import Declaration, DeadlineExtension, State
 from workflow.permissions import EVENT_LABELS, Action, can, is_office
-from workflow.selectors import declaration_get, declarations_visible_to, history_of, units_expected_to_declare, units_of
+from workflow.selectors import declaration_get, declarations_visible_to, evidence_of, history_of, units_expected_to_declare, units_of
 
 
 def service_errors(view):
@@ -193,12 +194,55 @@ def declaration_detail(request, pk: int):
     open_task = (inbox.tasks_for(request.user) | inbox.queue_for(request.user)).filter(
         process__artifact_object_id=declaration.pk
     ).first()
+    may_upload = declaration.state in services.EVIDENCE_STATES and can(request.user, Action.UPLOAD_EVIDENCE, declaration)
+    may_mark = declaration.state in services.EXEMPLARY_STATES and can(request.user, Action.MARK_EXEMPLARY, declaration)
     return render(request, "workflow/declaration_detail.html", {
         "declaration": declaration, "fields": fields, "history": _history(declaration), "chart": svg,
         "steps": steps, "open_task": open_task, "withdraw_form": ReasonForm(),
         "may_withdraw": declaration.state == State.SUBMITTED and can(request.user, Action.WITHDRAW, declaration),
         "canonical_banner": programme.canonical_banner(declaration.unit.name),
+        "holding": _holding(declaration),
+        "evidence": [(item, programme.label("publicity_channels", item.channel) if item.channel else "") for item in evidence_of(declaration)],
+        "evidence_form": EvidenceForm(programme=programme) if may_upload else None,
+        "max_upload": settings.EVIDENCE_MAX_UPLOAD_BYTES, "may_mark": may_mark,
     })
+
+
+def _holding(declaration: Declaration) -> dict | None:
+    """The recorded holding as labels and values for the detail page."""
+    if not declaration.held_on:
+        return None
+    programme = declaration.programme
+    participants = declaration.participants if isinstance(declaration.participants, dict) else {}
+    form = next((f for f in programme.forms if f["code"] == declaration.form), None)
+    facts = declaration.form_facts if isinstance(declaration.form_facts, dict) else {}
+    return {
+        "participants": [(c["label"], participants.get(c["code"], 0)) for c in programme.participant_categories],
+        "publicity": [
+            {**item, "label": programme.label("publicity_channels", item.get("channel", ""))}
+            for item in declaration.publicity if isinstance(item, dict)
+        ] if isinstance(declaration.publicity, list) else [],
+        "facts": [(f["label"], facts.get(f["code"], "")) for f in (form["facts"] if form else [])],
+    }
+
+
+@login_required
+@require_POST
+@service_errors
+def declaration_mark_exemplary(request, pk: int):
+    """The office (scheduler) marks a summarised activity as exemplary experience, or withdraws the mark."""
+    declaration = declaration_get(request.user, pk)
+    form = ExemplaryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext("Choose whether to mark or to withdraw the mark."))
+        return redirect("workflow:declaration", pk=declaration.pk)
+    try:
+        services.declaration_mark_exemplary(declaration=declaration, by=request.user, exemplary=form.cleaned_data["exemplary"])
+    except TransitionConflict as conflict:
+        messages.error(request, conflict.message)
+    else:
+        messages.success(request, gettext("Marked as exemplary experience.") if form.cleaned_data["exemplary"] else gettext("The exemplary mark was withdrawn."))
+    return redirect("workflow:declaration", pk=declaration.pk)
 
 
 @login_required
@@ -250,6 +294,9 @@ def dashboard(request):
         days_left = (deadline - today).days if deadline else None
         rows.append({"unit": unit, "deadline": deadline, "days_left": days_left, "overdue": -days_left if days_left is not None else None,
                      "state": State(unit.draft_state).label if unit.draft_state else ""})
+    held = Declaration.objects.filter(programme=programme, held_on__isnull=False).select_related("unit", "programme")
+    flagged = [d for d in held.order_by("unit__code") if d.held_outside_schedule or d.summary_late]
     return render(request, "workflow/dashboard.html", {
         "programme": programme, "by_state": by_state, "total": sum(counts.values()), "pending": rows, "today": today,
+        "flagged": flagged,
     })

@@ -7,6 +7,7 @@ transaction, under the process lock. Service refusals come back as form errors.
 """
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect
@@ -18,6 +19,7 @@ from django.views.generic.base import TemplateResponseMixin
 from workflow import forms, services
 from workflow.assessment import indicator_scores_for
 from workflow.errors import RuleViolation, TransitionConflict
+from workflow.evidence import files_kept_only_on_success
 from workflow.models import Declaration
 from workflow.selectors import declaration_get
 
@@ -33,6 +35,7 @@ class TaskPage(TemplateResponseMixin, View):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.activation = getattr(request, "activation", None)
+        self.notices: list[str] = []  # accepted, but worth a warning (e.g. a late summary)
 
     @property
     def declaration(self) -> Declaration:
@@ -75,12 +78,15 @@ class TaskPage(TemplateResponseMixin, View):
                 return redirect("workflow:declaration", pk=self.declaration.pk)
             else:
                 messages.success(request, gettext("Done: %(step)s") % {"step": self.title})
+                for notice in self.notices:
+                    messages.warning(request, notice)
                 return redirect("workflow:inbox")
         return self.render(form)
 
     def complete(self, form) -> None:
         activation = self.activation
-        with activation.flow_class.lock(activation.process.pk), transaction.atomic():
+        # Evidence files stored by the service are removed again if the task cannot complete.
+        with files_kept_only_on_success(), activation.flow_class.lock(activation.process.pk), transaction.atomic():
             activation.start(self.request)
             declaration = self.perform(form)
             activation.process.artifact = Declaration.objects.get(pk=declaration.pk)
@@ -183,13 +189,23 @@ class ScheduleView(TaskPage):
 class HoldView(TaskPage):
     template_name = "workflow/hold_form.html"
     title = _("Record the activity")
-    intro = _("Record when and where the activity was held, who took part, the banner, the LOGO and the publicity.")
+    intro = _("Record when and where the activity was held, who took part, the banner, the LOGO (with a photo) and the publicity on each channel.")
 
     def get_form(self, data=None):
-        return forms.HoldForm(data, declaration=self.declaration)
+        return forms.HoldForm(data, self.request.FILES if data is not None else None, declaration=self.declaration)
+
+    def get_context_data(self, **context):
+        return {**super().get_context_data(**context), "max_upload": settings.EVIDENCE_MAX_UPLOAD_BYTES}
 
     def perform(self, form):
-        return services.declaration_hold(declaration=self.declaration, by=self.request.user, evidence=form.evidence())
+        held = services.declaration_hold(
+            declaration=self.declaration, by=self.request.user, evidence=form.evidence(), uploads=form.uploads(),
+        )
+        if held.held_outside_schedule:
+            self.notices.append(gettext(
+                "Recorded. The activity was held on %(date)s, outside its scheduled month (%(month)s); the office will see this."
+            ) % {"date": held.held_on.isoformat(), "month": held.scheduled_month})
+        return held
 
 
 class SummariseView(TaskPage):
@@ -199,12 +215,23 @@ class SummariseView(TaskPage):
     def get_form(self, data=None):
         return forms.SummaryForm(data)
 
+    def get_context_data(self, **context):
+        due = self.declaration.summary_due_on
+        return {**super().get_context_data(**context), "intro": " ".join(filter(None, [
+            str(self.intro), due and gettext("Due by %(date)s.") % {"date": due.isoformat()},
+        ]))}
+
     def perform(self, form):
         data = form.cleaned_data
-        return services.declaration_summarize(
+        summarised = services.declaration_summarize(
             declaration=self.declaration, by=self.request.user, nominate=data["nominate"],
             summary={name: data[name] for name in services.SUMMARY_FIELDS},
         )
+        if summarised.summary_late:
+            self.notices.append(gettext(
+                "Recorded. The summary was due by %(date)s and is late; the office will see this."
+            ) % {"date": summarised.summary_due_on.isoformat()})
+        return summarised
 
 
 class EvaluateView(TaskPage):
