@@ -4,9 +4,10 @@ write the JSON.
 
     python -m bench.run --scale full|quick [--database-url postgres://…] [--out var/bench]
 
-DATABASE_URL (or --database-url) must point at PostgreSQL; the database is created when
-missing and re-created when it holds bench data of another scale. Seeding is skipped
-when the database already holds this scale.
+The database: --database-url, else BENCH_DATABASE_URL, else DATABASE_URL's (default
+postgres://postgres@127.0.0.1:5432/themeday) name + `_bench` / `_benchq`, so the product
+database is never touched. PostgreSQL only. It is created when missing and re-created when
+it holds bench data of another scale; seeding is skipped when it already holds this scale.
 """
 from __future__ import annotations
 
@@ -24,10 +25,19 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = {
     # units (× 10 people, × 100 programmes = declarations, × ~10 = audit events), timed iterations
-    "full": {"units": 1000, "iterations": 300, "samples": 60, "xlsx_samples": 7, "verify_runs": 3},
+    "full": {"units": 1000, "iterations": 300, "samples": 40, "xlsx_samples": 7, "verify_runs": 3},
     "quick": {"units": 10, "iterations": 20, "samples": 15, "xlsx_samples": 3, "verify_runs": 1},
 }
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/themeday"
 STEP_ORDER = ("transition", "human", "lists", "assessment", "verify", "xlsx")
+
+
+def bench_database_url(scale: str) -> str:
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    parts = urlsplit(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    suffix = "_bench" if scale == "full" else "_benchq"
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + suffix))
 
 
 def _env(url: str) -> dict:
@@ -155,11 +165,12 @@ def table(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="full")
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    parser.add_argument("--database-url", default="", help="default: BENCH_DATABASE_URL, else DATABASE_URL's "
+                        "database name + _bench (full) or _benchq (quick): never the product database itself")
     parser.add_argument("--out", default=str(ROOT / "var" / "bench"))
     parser.add_argument("--steps", default=",".join(STEP_ORDER), help="comma-separated subset")
     args = parser.parse_args()
-    url = args.database_url
+    url = args.database_url or bench_database_url(args.scale)
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("基准测试需要 PostgreSQL：设置 DATABASE_URL=postgres://…")
     params = SCALES[args.scale]
