@@ -138,7 +138,8 @@ def _fmt(side: dict | None) -> str:
     if not side:
         return "—"
     if "events_s" in side:
-        return f"{side['events_s']:,} ev/s ({side['seconds']} s)"
+        cpu = f", {side['events_per_cpu_s']:,} ev/CPU-s" if "events_per_cpu_s" in side else ""
+        return f"{side['events_s']:,} ev/s ({side['seconds']} s{cpu})"
     parts = [f"p50 {side['p50_ms']:.2f} ms", f"p95 {side['p95_ms']:.2f}"]
     if side.get("ops_s") and side["p50_ms"] < 50:
         parts.append(f"{side['ops_s']:,.0f}/s")
