@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install serve check-deploy clean
+.PHONY: demo test install serve check-deploy clean bench bench-quick
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "需要 Python 3.11"; exit 1; }
@@ -28,6 +28,15 @@ demo: install
 test: install
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest 没有收集到任何测试：视为失败"; exit 1; fi; exit $$rc
+
+# Benchmarks beside the bare stack (DESIGN §9) on PostgreSQL: seeds (once), measures, prints
+# the table, writes var/bench/<scale>-<time>.json. Database: BENCH_DATABASE_URL, else
+# DATABASE_URL's name + _bench / _benchq (default postgres://postgres@127.0.0.1:5432/themeday).
+bench: install
+	$(PY) -m bench.run --scale full
+
+bench-quick: install
+	$(PY) -m bench.run --scale quick
 
 check-deploy: install
 	DEBUG=0 SECRET_KEY=check-only-$$(date +%s)-not-a-real-secret-0123456789abcdef ALLOWED_HOSTS=example.gov.cn \

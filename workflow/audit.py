@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import BigIntegerField, Func, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from workflow.models import AuditChain, AuditCheckpoint, AuditEvent, Declaration
@@ -36,8 +38,8 @@ _MICRO = dt.timedelta(microseconds=1)
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
 
-def canonical_json(value: object) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+# One encoder for every hash: `json.dumps` with these options would build a new one per call.
+canonical_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
 
 
 def jsonable(value: object) -> object:
@@ -56,11 +58,18 @@ def event_hash(
     from_state: str, to_state: str, reason: str, changed: dict, created_at: dt.datetime,
     request_id: str, prev_hash: str,
 ) -> str:
-    micros = (created_at - _EPOCH) // _MICRO
+    return _digest(
+        chain, seq, declaration_id, unit_id, programme_id, actor_id, action, from_state, to_state, reason,
+        canonical_json(changed), (created_at - _EPOCH) // _MICRO, request_id, prev_hash,
+    )
+
+
+def _digest(chain, seq, declaration_id, unit_id, programme_id, actor_id, action, from_state, to_state, reason,
+            changed_json, micros, request_id, prev_hash) -> str:
+    """The one definition of what an event's hash covers (positional: `verify` calls it per row)."""
     payload = "\x1f".join((
         chain, str(seq), str(declaration_id or ""), str(unit_id or ""), str(programme_id or ""),
-        str(actor_id or ""), action, from_state, to_state, reason, canonical_json(changed),
-        str(micros), request_id, prev_hash,
+        str(actor_id or ""), action, from_state, to_state, reason, changed_json, str(micros), request_id, prev_hash,
     ))
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -136,18 +145,38 @@ class Verification:
         return self.message
 
 
-_COLUMNS = (
-    "id", "seq", "declaration_id", "unit_id", "programme_id", "actor_id", "action",
-    "from_state", "to_state", "reason", "changed", "created_at", "request_id", "prev_hash", "hash",
-)
+_HEAD = ("id", "seq", "declaration_id", "unit_id", "programme_id", "actor_id", "action", "from_state", "to_state", "reason")
+_TAIL = ("request_id", "prev_hash", "hash")
+
+
+class _EpochMicros(Func):
+    """A timestamp as integer microseconds since 1970 (exact on PostgreSQL: EXTRACT gives numeric)."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+    output_field = BigIntegerField()
+    convert_value = staticmethod(Func._convert_value_noop)  # the driver already returns an int: no per-row converter
 
 
 def _stream(chunk_size: int) -> Iterator[tuple]:
-    return (
-        AuditEvent.objects.order_by("declaration_id", "seq")
-        .values_list(*_COLUMNS)
-        .iterator(chunk_size=chunk_size)
-    )
+    """Every event in chain order as (…_HEAD, canonical changed JSON, created_at micros, …_TAIL).
+
+    On PostgreSQL the server hands over `changed` as text and the time as micros over a
+    server-side cursor, so no row goes through a JSONField or timezone-aware datetime
+    converter (most of verify's time at 1,000,000 events). Elsewhere (the SQLite demo)
+    the ORM values are converted here.
+    """
+    events = AuditEvent.objects.order_by("declaration_id", "seq")
+    if connection.vendor == "postgresql":
+        loads = json.loads
+        rows = events.annotate(_changed=Cast("changed", TextField()), _micros=_EpochMicros("created_at")).values_list(
+            *_HEAD, "_changed", "_micros", *_TAIL
+        ).iterator(chunk_size=chunk_size)
+        for row in rows:
+            yield (*row[:10], canonical_json(loads(row[10])), *row[11:])
+        return
+    for row in events.values_list(*_HEAD, "changed", "created_at", *_TAIL).iterator(chunk_size=chunk_size):
+        changed = json.loads(row[10]) if isinstance(row[10], str) else row[10]  # SQLite may hand back JSON text
+        yield (*row[:10], canonical_json(changed), (row[11] - _EPOCH) // _MICRO, *row[12:])
 
 
 def _checkpoint_hash(*, heads: dict, chains: int, events: int, created_at: dt.datetime, prev_hash: str) -> str:
@@ -160,6 +189,8 @@ def _fail(events: int, chains: int, checkpoints: int, message: str, event_id: in
     return Verification(False, events, chains, checkpoints, message, event_id)
 
 
+@transaction.atomic  # read-only; inside a transaction PostgreSQL streams the server-side cursor instead
+#                     of materialising the whole result first (Django declares it WITH HOLD in autocommit)
 def verify(*, chunk_size: int = 20_000) -> Verification:
     """Re-hash every event, check every link, head and checkpoint. First problem wins."""
     # 1. checkpoints: their own chain, then the last known head of every chain.
@@ -177,15 +208,16 @@ def verify(*, chunk_size: int = 20_000) -> Verification:
     # 2. every event, chain by chain.
     heads: dict[str, tuple[int, str]] = {}
     events = 0
-    current, expected_seq, prev_hash, prev_pk = None, 1, GENESIS, None
+    current, current_decl, expected_seq, prev_hash, prev_pk = None, None, 1, GENESIS, None
     for row in _stream(chunk_size):
         (pk, seq, decl_id, unit_id, prog_id, actor_id, action, from_s, to_s, reason,
-         changed, created_at, request_id, stored_prev, stored_hash) = row
-        key = chain_key(decl_id)
-        if key != current:
+         changed_json, micros, request_id, stored_prev, stored_hash) = row
+        if decl_id != current_decl or current is None:
+            key = chain_key(decl_id)
             if current is not None:
                 heads[current] = (expected_seq - 1, prev_hash)
-            current, expected_seq, prev_hash, prev_pk = key, 1, GENESIS, None
+            current, current_decl, expected_seq, prev_hash, prev_pk = key, decl_id, 1, GENESIS, None
+            cp_head = known.get(key)
         events += 1
         if seq != expected_seq:
             return _fail(events, len(heads), checkpoints,
@@ -194,17 +226,11 @@ def verify(*, chunk_size: int = 20_000) -> Verification:
             culprit = prev_pk or pk
             return _fail(events, len(heads), checkpoints,
                          f"审计事件 #{culprit}（{_chain_label(key)}第{seq - 1}条）被改动：其后一条事件 #{pk} 记录的前序哈希与之不符。", culprit)
-        if isinstance(changed, str):  # SQLite may hand back JSON text
-            changed = json.loads(changed)
-        computed = event_hash(
-            chain=key, seq=seq, declaration_id=decl_id, unit_id=unit_id, programme_id=prog_id,
-            actor_id=actor_id, action=action, from_state=from_s, to_state=to_s, reason=reason,
-            changed=changed, created_at=created_at, request_id=request_id, prev_hash=stored_prev,
-        )
+        computed = _digest(key, seq, decl_id, unit_id, prog_id, actor_id, action, from_s, to_s, reason,
+                           changed_json, micros, request_id, stored_prev)
         if computed != stored_hash:
             return _fail(events, len(heads), checkpoints,
                          f"审计事件 #{pk}（{_chain_label(key)}第{seq}条，操作 {action}）的内容与哈希不符：该事件被改动。", pk)
-        cp_head = known.get(key)
         if cp_head and cp_head[0] == seq and cp_head[1] != stored_hash:
             return _fail(events, len(heads), checkpoints,
                          f"审计事件 #{pk}（{_chain_label(key)}第{seq}条）与检查点记录的哈希不符：该事件被替换。", pk)

@@ -7,7 +7,7 @@ the API lists any number of tasks with a constant number of SQL queries.
 """
 from __future__ import annotations
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -39,8 +39,14 @@ def _rows(qs: QuerySet[Task]) -> QuerySet[Task]:
     )
 
 
+def _declaration_in(declarations: QuerySet[Declaration]) -> Exists:
+    """The task's declaration is one of `declarations`: a correlated EXISTS, one index probe per
+    candidate task, where `artifact IN (…)` would hash every declaration the user may see."""
+    return Exists(declarations.filter(pk=OuterRef("process__artifact_object_id")))
+
+
 def _visible(user, qs: QuerySet[Task]) -> QuerySet[Task]:
-    return qs.filter(process__artifact_object_id__in=declarations_visible_to(user).values("pk"))
+    return qs.filter(_declaration_in(declarations_visible_to(user)))
 
 
 def tasks_for(user) -> QuerySet[Task]:
@@ -56,11 +62,9 @@ def queue_for(user) -> QuerySet[Task]:
     if not (user and user.is_authenticated and user.is_active):
         return Task.objects.none()
     roles = UnitRoleGroup.objects.filter(group__user=user)
-    operate_units = Declaration.objects.filter(unit_id__in=roles.values("unit_id")).values("pk")
-    seal_units = Declaration.objects.filter(unit_id__in=roles.filter(role=Role.LEADER).values("unit_id")).values("pk")
-    mine = Q(owner_permission=UNIT_OPERATE, process__artifact_object_id__in=operate_units) | Q(
-        owner_permission=UNIT_SEAL, process__artifact_object_id__in=seal_units
-    )
+    operate_units = _declaration_in(Declaration.objects.filter(unit_id__in=roles.values("unit_id")))
+    seal_units = _declaration_in(Declaration.objects.filter(unit_id__in=roles.filter(role=Role.LEADER).values("unit_id")))
+    mine = (Q(owner_permission=UNIT_OPERATE) & operate_units) | (Q(owner_permission=UNIT_SEAL) & seal_units)
     office = [perm for perm in (REVIEW, SCHEDULE, EVALUATE) if user.has_perm(perm)]
     if office:
         mine |= Q(owner_permission__in=office)

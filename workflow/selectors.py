@@ -45,10 +45,11 @@ def declarations_visible_to(user, *, programme: Programme | None = None) -> Quer
         condition = mine | Q(first_submitted_at__isnull=False)
     else:
         condition = mine
-    qs = Declaration.objects.filter(condition).select_related("unit", "programme")
-    if programme is not None:
-        qs = qs.filter(programme=programme)
-    return qs
+    if programme is None:
+        return Declaration.objects.filter(condition).select_related("unit", "programme")
+    # One programme's rows: the caller holds the programme, so its wide row (the policy JSON)
+    # is not joined into every declaration (PostgreSQL would sort it along with each row).
+    return Declaration.objects.filter(condition, programme=programme).select_related("unit")
 
 
 def declaration_get(user, pk, *, for_update: bool = False) -> Declaration:
