@@ -47,9 +47,9 @@ def declarations_visible_to(user, *, programme: Programme | None = None) -> Quer
         condition = mine
     if programme is None:
         return Declaration.objects.filter(condition).select_related("unit", "programme")
-    # One programme's rows: the caller holds the programme, so its wide row (the policy JSON)
-    # is not joined into every declaration (PostgreSQL would sort it along with each row).
-    return Declaration.objects.filter(condition, programme=programme).select_related("unit")
+    # One programme's rows: its wide row (the policy JSON) is not joined into every declaration
+    # (PostgreSQL would sort it along with each row) but fetched once, for the labels and flags.
+    return Declaration.objects.filter(condition, programme=programme).select_related("unit").prefetch_related("programme")
 
 
 def declaration_get(user, pk, *, for_update: bool = False) -> Declaration:
