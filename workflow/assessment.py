@@ -188,11 +188,11 @@ def _ids(text: str | None) -> tuple[int, ...]:
     return tuple(sorted(int(part) for part in text.split(","))) if text else ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Facts:
     """Everything the rules read about one unit's declaration: its row and its event aggregates."""
 
-    unit: Unit
+    unit: tuple  # (id, code, name, short_name) as a values_list(named=True) row
     declaration: dict | None  # values() row of the live, submitted declaration
     events: dict  # the GROUP BY row of its events (empty when none)
     extension_until: dt.date | None
@@ -201,8 +201,11 @@ class Facts:
 
 @dataclass(frozen=True)
 class Context:
+    """What a rule reads besides the unit's facts; built once per indicator, not per unit."""
+
     programme: Programme
     indicator: Indicator
+    banner_rule: rules.BannerRule
 
 
 Outcome = tuple[Fraction, tuple[int, ...], str]  # fraction, event ids, basis
@@ -231,7 +234,7 @@ def _facts(programme: Programme, unit_ids: Sequence[int] | None = None) -> list[
         declared = declared.filter(unit_id__in=unit_ids)
         events = events.filter(unit_id__in=unit_ids)
         units = units.filter(pk__in=unit_ids)
-    units = list(units.only("id", "code", "name", "short_name").order_by("code"))
+    units = list(units.order_by("code").values_list("id", "code", "name", "short_name", named=True))
     # Drafts never submitted stay inside the unit (DESIGN §3): they count as not declared.
     declarations = {
         row["unit_id"]: row
@@ -267,11 +270,11 @@ def _facts(programme: Programme, unit_ids: Sequence[int] | None = None) -> list[
     extensions = dict(extensions.values_list("unit_id", "until"))
     facts = []
     for unit in units:
-        declaration = declarations.get(unit.pk)
+        declaration = declarations.get(unit.id)
         facts.append(Facts(
             unit=unit, declaration=declaration,
             events=by_declaration.get(declaration["id"], {}) if declaration else {},
-            extension_until=extensions.get(unit.pk), extension_event_id=extension_events.get(unit.pk),
+            extension_until=extensions.get(unit.id), extension_event_id=extension_events.get(unit.id),
         ))
     return facts
 
@@ -340,7 +343,7 @@ def banner_compliant(f: Facts, ctx: Context) -> Outcome:
     used = f.declaration["banner_used"]
     aliases = (f.unit.short_name,) if f.unit.short_name else ()
     problems = rules.check_banner(
-        used, unit_name=f.unit.name, year=ctx.programme.year, rule=ctx.programme.banner_rule, unit_aliases=aliases,
+        used, unit_name=f.unit.name, year=ctx.programme.year, rule=ctx.banner_rule, unit_aliases=aliases,
     )
     if problems:
         return NONE_, (hold_id,), f"实际会标“{used}”不规范：{problems[0].message}"
@@ -500,31 +503,51 @@ def assess_programme(programme: Programme, *, unit_ids: Sequence[int] | None = N
     """The scoreboard of every unit of `programme`, best first. Reads only; 4 queries.
 
     `unit_ids` limits the computation to those units (ranks are then among them only).
+    The per-indicator work (rule, context, points per fraction, the cells of units
+    without a declaration) is done once, so a unit costs one rule call per indicator.
     """
     indicators, problems = scheme_indicators(programme)
+    banner_rule = programme.banner_rule
+    columns = []  # per indicator: its rule, context, points cache and the cell of an undeclared unit
+    for indicator in indicators:
+        rule = _rule_for(indicator)
+        blank = IndicatorScore(
+            code=indicator.code, label=indicator.label, weight=indicator.weight, fraction=NONE_,
+            points=_points(indicator.weight, NONE_), event_ids=(),
+            basis=NOT_DECLARED if rule else "无计算规则，未计分",
+        )
+        points = {NONE_: blank.points, ONE: _points(indicator.weight, ONE)}  # most rules return ONE or NONE_ themselves
+        columns.append((
+            indicator, rule, Context(programme=programme, indicator=indicator, banner_rule=banner_rule),
+            points, points[ONE], points[NONE_], blank,
+        ))
     rows = []
     for facts in _facts(programme, unit_ids):
-        scores = []
-        for indicator in indicators:
-            rule = _rule_for(indicator)
-            if rule is None:
-                fraction, event_ids, basis = NONE_, (), "无计算规则，未计分"
-            elif facts.declaration is None:
-                fraction, event_ids, basis = NONE_, (), NOT_DECLARED
-            else:
-                fraction, event_ids, basis = rule(facts, Context(programme=programme, indicator=indicator))
-            scores.append(IndicatorScore(
-                code=indicator.code, label=indicator.label, weight=indicator.weight, fraction=fraction,
-                points=_points(indicator.weight, fraction), event_ids=tuple(sorted(event_ids)), basis=basis,
-            ))
-        rows.append((facts, tuple(scores), sum((s.points for s in scores), ZERO)))
+        if facts.declaration is None:
+            scores = tuple(column[-1] for column in columns)
+        else:
+            cells = []
+            for indicator, rule, ctx, points, full, zero, blank in columns:
+                if rule is None:
+                    cells.append(blank)
+                    continue
+                fraction, event_ids, basis = rule(facts, ctx)
+                got = full if fraction is ONE else zero if fraction is NONE_ else points.get(fraction)
+                if got is None:
+                    got = points[fraction] = _points(indicator.weight, fraction)
+                cells.append(IndicatorScore(
+                    code=indicator.code, label=indicator.label, weight=indicator.weight, fraction=fraction,
+                    points=got, event_ids=tuple(sorted(event_ids)) if len(event_ids) > 1 else tuple(event_ids), basis=basis,
+                ))
+            scores = tuple(cells)
+        rows.append((facts, scores, sum([s.points for s in scores], ZERO)))
     rows.sort(key=lambda row: (-row[2], row[0].unit.code))
     units, rank, previous = [], 0, None
     for position, (facts, scores, total) in enumerate(rows, start=1):
         if total != previous:
             rank, previous = position, total
         units.append(UnitScore(
-            rank=rank, unit_id=facts.unit.pk, unit_code=facts.unit.code, unit_name=facts.unit.name,
+            rank=rank, unit_id=facts.unit.id, unit_code=facts.unit.code, unit_name=facts.unit.name,
             declaration_id=facts.declaration["id"] if facts.declaration else None,
             state=facts.declaration["state"] if facts.declaration else "", total=total, indicators=scores,
         ))
