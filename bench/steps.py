@@ -395,6 +395,10 @@ def step_lists(args) -> list[dict]:
 
 
 def step_assessment(args) -> list[dict]:
+    """bench-p00 as seeded (its ~10 events per unit among the 1,000,000), then the same
+    programme over about 1,000,000 events of its own (DESIGN §9: "one programme's
+    assessment over 1,000,000 events"), each beside the bare GROUP BY over the same rows."""
+    from django.db import connection
     from django.db.models import Count, Max
 
     from policies.models import Programme
@@ -412,14 +416,41 @@ def step_assessment(args) -> list[dict]:
             .values("unit_id", "declaration_id").order_by().annotate(n=Count("id"), last=Max("id"))
         )
 
-    product(), bare()  # warm
-    p, b = interleaved([(product, bare)] * args.samples)
-    p, b = summary(p), summary(b)
-    p["sql"], b["sql"] = sql_count(product), sql_count(bare)
-    events = AuditEvent.objects.filter(programme=programme).count()
-    ratio = p["p50_ms"] / b["p50_ms"]
-    return [row("4 assessment", f"assess_programme (bench-p00: {events} events, {len(product().units)} units) vs bare GROUP BY",
-                p, b, ratio=ratio, target="≤ 2× time", ok=ratio <= 2)]
+    def measure(samples: int, label: str) -> dict:
+        product(), bare()  # warm
+        p, b = interleaved([(product, bare)] * samples)
+        p, b = summary(p), summary(b)
+        p["sql"], b["sql"] = sql_count(product), sql_count(bare)
+        events = AuditEvent.objects.filter(programme=programme).count()
+        ratio = p["p50_ms"] / b["p50_ms"]
+        return row("4 assessment", f"assess_programme (bench-p00{label}: {events} events, {len(product().units)} units) "
+                   "vs bare GROUP BY", p, b, ratio=ratio, target="≤ 2× time", ok=ratio <= 2)
+
+    rows = [measure(args.samples, "")]
+    connection.close()  # a fresh session: the temporary table below must shadow the real one for every query
+    with connection.cursor() as cursor:
+        cursor.execute("SET temp_buffers = '256MB'")  # before the session's first temporary table
+        # Every declaration event of the bench programmes, re-pointed at bench-p00's declaration of the
+        # same unit: one programme, 1,000 units, ~1,000 events each. In this session only, pg_temp comes
+        # first on the search path, so the product and the bare query both read this table, and the
+        # audit table itself (append-only) is untouched.
+        cursor.execute(
+            "CREATE TEMP TABLE workflow_auditevent AS SELECT e.id, e.unit_id, d0.id AS declaration_id, "
+            "d0.programme_id, e.action, e.created_at FROM public.workflow_auditevent e "
+            "JOIN workflow_declaration d ON d.id = e.declaration_id "
+            "JOIN workflow_declaration d0 ON d0.unit_id = d.unit_id AND d0.programme_id = %s",
+            [programme.pk],
+        )
+        for columns in ("programme_id, action", "unit_id, action", "declaration_id"):  # as on the real table
+            cursor.execute(f"CREATE INDEX ON workflow_auditevent ({columns})")
+        cursor.execute("ANALYZE workflow_auditevent")
+    try:
+        rows.append(measure(max(3, args.samples // 4), ", all events re-pointed at it"))
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE pg_temp.workflow_auditevent")
+        connection.close()
+    return rows
 
 
 # ------------------------------------------------------------------ 5. verify_audit

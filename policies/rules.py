@@ -7,6 +7,7 @@ says what would pass. No database, no workflow: testable on plain values.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ class BannerRule:
 _PLACEHOLDERS = {"{unit}": "(?P<unit>.+?)", "{year}": "(?P<year>\\d{4})", "{other}": "(?P<other>.*)"}
 
 
+@functools.lru_cache(maxsize=256)  # a handful of templates; the assessment checks 1,000 banners per scoreboard
 def _template_regex(template: str) -> re.Pattern[str]:
     parts = re.split(r"(\{unit\}|\{year\}|\{other\})", normalize_banner(template))
     return re.compile("^" + "".join(_PLACEHOLDERS.get(p, re.escape(p)) for p in parts) + "$")

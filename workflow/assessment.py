@@ -8,7 +8,7 @@ count and how much (a 2024 scheme is data, not code); this module only maps an
 indicator code to its rule function.
 
 A scoreboard costs a fixed number of queries whatever the number of units or events:
-the units, the declarations, one GROUP BY over the events, the deadline extensions.
+the units (with their deadline extensions), the declarations, one GROUP BY over the events.
 
 Every point is traceable: each `IndicatorScore` names the audit events it stands on
 (the submit event, the approve and any return events, the hold event, …), all of them
@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
 from django.db import transaction
-from django.db.models import Aggregate, CharField, Count, Max, Min, Q
+from django.db.models import Aggregate, CharField, Count, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -188,11 +188,11 @@ def _ids(text: str | None) -> tuple[int, ...]:
     return tuple(sorted(int(part) for part in text.split(","))) if text else ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Facts:
     """Everything the rules read about one unit's declaration: its row and its event aggregates."""
 
-    unit: Unit
+    unit: tuple  # (id, code, name, short_name, extension_until, extension_event_id): a values_list(named=True) row
     declaration: dict | None  # values() row of the live, submitted declaration
     events: dict  # the GROUP BY row of its events (empty when none)
     extension_until: dt.date | None
@@ -201,8 +201,11 @@ class Facts:
 
 @dataclass(frozen=True)
 class Context:
+    """What a rule reads besides the unit's facts; built once per indicator, not per unit."""
+
     programme: Programme
     indicator: Indicator
+    banner_rule: rules.BannerRule
 
 
 Outcome = tuple[Fraction, tuple[int, ...], str]  # fraction, event ids, basis
@@ -219,26 +222,41 @@ def _action(*names: str) -> Q:
 
 
 def _facts(programme: Programme, unit_ids: Sequence[int] | None = None) -> list[Facts]:
-    """Four queries, whatever the number of units and events.
+    """Three queries, whatever the number of units and events.
 
     The programme's units are every department and subdistrict, plus any other unit
-    that declared (units are not tied to a programme otherwise).
+    that declared (units are not tied to a programme otherwise); each unit row carries
+    its deadline extension and the last grant event (an index probe on unit and action).
+    The events are grouped by declaration alone: grouping by unit and declaration made
+    PostgreSQL guess units × declarations groups and spill the aggregate to disk at
+    1,000,000 events.
     """
     declared = Declaration.objects.filter(programme=programme).exclude(state=State.CANCELLED)
-    events = AuditEvent.objects.filter(programme=programme, action__in=COUNTED_ACTIONS)
+    events = AuditEvent.objects.filter(programme=programme, action__in=COUNTED_ACTIONS, declaration__isnull=False)
     units = Unit.objects.filter(Q(kind__in=[UnitKind.DEPARTMENT, UnitKind.SUBDISTRICT]) | Q(pk__in=declared.values("unit_id")))
     if unit_ids is not None:
         declared = declared.filter(unit_id__in=unit_ids)
         events = events.filter(unit_id__in=unit_ids)
         units = units.filter(pk__in=unit_ids)
-    units = list(units.only("id", "code", "name", "short_name").order_by("code"))
+    units = list(
+        units.order_by("code").annotate(
+            extension_until=Subquery(
+                DeadlineExtension.objects.filter(programme=programme, unit_id=OuterRef("pk")).values("until")[:1]
+            ),
+            extension_event_id=Subquery(
+                AuditEvent.objects.filter(
+                    unit_id=OuterRef("pk"), action=GRANT_EXTENSION, programme=programme, declaration__isnull=True,
+                ).order_by("-id").values("id")[:1]
+            ),
+        ).values_list("id", "code", "name", "short_name", "extension_until", "extension_event_id", named=True)
+    )
     # Drafts never submitted stay inside the unit (DESIGN §3): they count as not declared.
     declarations = {
         row["unit_id"]: row
         for row in declared.filter(first_submitted_at__isnull=False).order_by().values(*_DECLARATION_FIELDS)
     }
     grouped = (
-        events.values("unit_id", "declaration_id").order_by()
+        events.values("declaration_id").order_by()
         .annotate(
             first_submit_at=Min("created_at", filter=_action(SUBMIT)),
             first_submit_id=Min("id", filter=_action(SUBMIT)),
@@ -250,28 +268,16 @@ def _facts(programme: Programme, unit_ids: Sequence[int] | None = None) -> list[
             summarize_id=Max("id", filter=_action(SUMMARIZE)),
             exemplary_id=Max("id", filter=_action(MARK_EXEMPLARY)),
             evaluate_id=Max("id", filter=_action(EVALUATE)),
-            extension_id=Max("id", filter=_action(GRANT_EXTENSION)),
         )
     )
-    by_declaration: dict[int, dict] = {}
-    extension_events: dict[int, int] = {}
-    for row in grouped:  # one row per declaration (plus one per unit for its extension grants)
-        if row["declaration_id"] is None:
-            if row["extension_id"]:
-                extension_events[row["unit_id"]] = row["extension_id"]
-        else:
-            by_declaration[row["declaration_id"]] = row
-    extensions = DeadlineExtension.objects.filter(programme=programme)
-    if unit_ids is not None:
-        extensions = extensions.filter(unit_id__in=unit_ids)
-    extensions = dict(extensions.values_list("unit_id", "until"))
+    by_declaration = {row["declaration_id"]: row for row in grouped}  # one row per declaration
     facts = []
     for unit in units:
-        declaration = declarations.get(unit.pk)
+        declaration = declarations.get(unit.id)
         facts.append(Facts(
             unit=unit, declaration=declaration,
             events=by_declaration.get(declaration["id"], {}) if declaration else {},
-            extension_until=extensions.get(unit.pk), extension_event_id=extension_events.get(unit.pk),
+            extension_until=unit.extension_until, extension_event_id=unit.extension_event_id,
         ))
     return facts
 
@@ -340,7 +346,7 @@ def banner_compliant(f: Facts, ctx: Context) -> Outcome:
     used = f.declaration["banner_used"]
     aliases = (f.unit.short_name,) if f.unit.short_name else ()
     problems = rules.check_banner(
-        used, unit_name=f.unit.name, year=ctx.programme.year, rule=ctx.programme.banner_rule, unit_aliases=aliases,
+        used, unit_name=f.unit.name, year=ctx.programme.year, rule=ctx.banner_rule, unit_aliases=aliases,
     )
     if problems:
         return NONE_, (hold_id,), f"实际会标“{used}”不规范：{problems[0].message}"
@@ -497,34 +503,54 @@ def _points(weight: Decimal, fraction: Fraction) -> Decimal:
 
 
 def assess_programme(programme: Programme, *, unit_ids: Sequence[int] | None = None) -> Scoreboard:
-    """The scoreboard of every unit of `programme`, best first. Reads only; 4 queries.
+    """The scoreboard of every unit of `programme`, best first. Reads only; 3 queries.
 
     `unit_ids` limits the computation to those units (ranks are then among them only).
+    The per-indicator work (rule, context, points per fraction, the cells of units
+    without a declaration) is done once, so a unit costs one rule call per indicator.
     """
     indicators, problems = scheme_indicators(programme)
+    banner_rule = programme.banner_rule
+    columns = []  # per indicator: its rule, context, points cache and the cell of an undeclared unit
+    for indicator in indicators:
+        rule = _rule_for(indicator)
+        blank = IndicatorScore(
+            code=indicator.code, label=indicator.label, weight=indicator.weight, fraction=NONE_,
+            points=_points(indicator.weight, NONE_), event_ids=(),
+            basis=NOT_DECLARED if rule else "无计算规则，未计分",
+        )
+        points = {NONE_: blank.points, ONE: _points(indicator.weight, ONE)}  # most rules return ONE or NONE_ themselves
+        columns.append((
+            indicator, rule, Context(programme=programme, indicator=indicator, banner_rule=banner_rule),
+            points, points[ONE], points[NONE_], blank,
+        ))
     rows = []
     for facts in _facts(programme, unit_ids):
-        scores = []
-        for indicator in indicators:
-            rule = _rule_for(indicator)
-            if rule is None:
-                fraction, event_ids, basis = NONE_, (), "无计算规则，未计分"
-            elif facts.declaration is None:
-                fraction, event_ids, basis = NONE_, (), NOT_DECLARED
-            else:
-                fraction, event_ids, basis = rule(facts, Context(programme=programme, indicator=indicator))
-            scores.append(IndicatorScore(
-                code=indicator.code, label=indicator.label, weight=indicator.weight, fraction=fraction,
-                points=_points(indicator.weight, fraction), event_ids=tuple(sorted(event_ids)), basis=basis,
-            ))
-        rows.append((facts, tuple(scores), sum((s.points for s in scores), ZERO)))
+        if facts.declaration is None:
+            scores = tuple(column[-1] for column in columns)
+        else:
+            cells = []
+            for indicator, rule, ctx, points, full, zero, blank in columns:
+                if rule is None:
+                    cells.append(blank)
+                    continue
+                fraction, event_ids, basis = rule(facts, ctx)
+                got = full if fraction is ONE else zero if fraction is NONE_ else points.get(fraction)
+                if got is None:
+                    got = points[fraction] = _points(indicator.weight, fraction)
+                cells.append(IndicatorScore(
+                    code=indicator.code, label=indicator.label, weight=indicator.weight, fraction=fraction,
+                    points=got, event_ids=tuple(sorted(event_ids)) if len(event_ids) > 1 else tuple(event_ids), basis=basis,
+                ))
+            scores = tuple(cells)
+        rows.append((facts, scores, sum([s.points for s in scores], ZERO)))
     rows.sort(key=lambda row: (-row[2], row[0].unit.code))
     units, rank, previous = [], 0, None
     for position, (facts, scores, total) in enumerate(rows, start=1):
         if total != previous:
             rank, previous = position, total
         units.append(UnitScore(
-            rank=rank, unit_id=facts.unit.pk, unit_code=facts.unit.code, unit_name=facts.unit.name,
+            rank=rank, unit_id=facts.unit.id, unit_code=facts.unit.code, unit_name=facts.unit.name,
             declaration_id=facts.declaration["id"] if facts.declaration else None,
             state=facts.declaration["state"] if facts.declaration else "", total=total, indicators=scores,
         ))
