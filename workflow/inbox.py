@@ -7,7 +7,8 @@ the API lists any number of tasks with a constant number of SQL queries.
 """
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -29,8 +30,9 @@ def _flow_tasks() -> QuerySet[Task]:
 
 
 def _rows(qs: QuerySet[Task]) -> QuerySet[Task]:
-    """What an inbox row shows, joined in the same statement."""
-    declaration = Declaration.objects.filter(pk=OuterRef("process__artifact_object_id"))
+    """What an inbox row shows, joined in the same statement (each a primary-key probe of the
+    declaration; `order_by()` drops the model's ordering, which would join programme and unit)."""
+    declaration = Declaration.objects.filter(pk=OuterRef("process__artifact_object_id")).order_by()
     return qs.select_related("owner").annotate(
         declaration_id=F("process__artifact_object_id"),
         unit_name=Subquery(declaration.values("unit__name")[:1]),
@@ -45,39 +47,66 @@ def _declaration_in(declarations: QuerySet[Declaration]) -> Exists:
     return Exists(declarations.filter(pk=OuterRef("process__artifact_object_id")))
 
 
-def _visible(user, qs: QuerySet[Task]) -> QuerySet[Task]:
-    return qs.filter(_declaration_in(declarations_visible_to(user)))
+def _mine(user) -> Q:
+    """Open tasks assigned to `user` (待办) whose declaration they may still see (the cheap
+    column tests first: PostgreSQL keeps this order and probes the declaration last)."""
+    return Q(owner=user, status__in=OPEN) & Q(_declaration_in(declarations_visible_to(user)))
+
+
+def _claimable(user) -> Q:
+    """Unassigned tasks `user` may claim (待领取): their units' unit tasks, their office role's tasks.
+
+    A unit task carries its declaration's unit in `owner_permission_obj_pk` (flows:
+    `.Permission(…, obj=declaration_unit)`), so the roles are matched on the task row itself
+    against the user's unit ids (under an OR: hashed once per statement). A member of that unit
+    sees its declarations, so only office tasks probe their declaration for visibility.
+    """
+    roles = UnitRoleGroup.objects.filter(group__user=user)
+
+    def unit_pks(qs):
+        return qs.values(pk=Cast("unit_id", CharField()))
+
+    wanted = Q(owner_permission=UNIT_OPERATE, owner_permission_obj_pk__in=unit_pks(roles)) | Q(
+        owner_permission=UNIT_SEAL, owner_permission_obj_pk__in=unit_pks(roles.filter(role=Role.LEADER)))
+    office = [perm for perm in (REVIEW, SCHEDULE, EVALUATE) if user.has_perm(perm)]
+    if office:
+        wanted |= Q(owner_permission__in=office) & Q(_declaration_in(declarations_visible_to(user)))
+    return Q(status=STATUS.NEW, owner__isnull=True) & wanted
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
 
 
 def tasks_for(user) -> QuerySet[Task]:
     """待办: open tasks assigned to `user`, oldest first."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not _active(user):
         return Task.objects.none()
-    qs = _visible(user, _flow_tasks().filter(owner=user, status__in=OPEN))
-    return _rows(qs).order_by("created", "pk")
+    return _rows(_flow_tasks().filter(_mine(user))).order_by("created", "pk")
 
 
 def queue_for(user) -> QuerySet[Task]:
-    """待领取: unassigned tasks `user` may claim: their units' unit tasks, their office role's tasks."""
-    if not (user and user.is_authenticated and user.is_active):
+    """待领取: unassigned tasks `user` may claim, oldest first."""
+    if not _active(user):
         return Task.objects.none()
-    roles = UnitRoleGroup.objects.filter(group__user=user)
-    operate_units = _declaration_in(Declaration.objects.filter(unit_id__in=roles.values("unit_id")))
-    seal_units = _declaration_in(Declaration.objects.filter(unit_id__in=roles.filter(role=Role.LEADER).values("unit_id")))
-    mine = (Q(owner_permission=UNIT_OPERATE) & operate_units) | (Q(owner_permission=UNIT_SEAL) & seal_units)
-    office = [perm for perm in (REVIEW, SCHEDULE, EVALUATE) if user.has_perm(perm)]
-    if office:
-        mine |= Q(owner_permission__in=office)
-    qs = _visible(user, _flow_tasks().filter(mine, status=STATUS.NEW, owner__isnull=True))
-    return _rows(qs).order_by("created", "pk")
+    return _rows(_flow_tasks().filter(_claimable(user))).order_by("created", "pk")
 
 
 def done_by(user) -> QuerySet[Task]:
     """已办: tasks `user` completed, newest first."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not _active(user):
         return Task.objects.none()
-    qs = _visible(user, _flow_tasks().filter(owner=user, status=STATUS.DONE))
+    qs = _flow_tasks().filter(_declaration_in(declarations_visible_to(user)), owner=user, status=STATUS.DONE)
     return _rows(qs).order_by("-finished", "-pk")
+
+
+def tab_counts(user) -> dict[str, int]:
+    """How many tasks wait in 待办 and in 待领取: one statement for both tabs' badges."""
+    if not _active(user):
+        return {"inbox": 0, "queue": 0}
+    # A task of 待办 has `user` as owner, one of 待领取 has none: the owner tells them apart.
+    return _flow_tasks().filter(_mine(user) | _claimable(user)).aggregate(
+        inbox=Count("pk", filter=Q(owner__isnull=False)), queue=Count("pk", filter=Q(owner__isnull=True)))
 
 
 def task_for(user, task_pk) -> Task:

@@ -135,8 +135,12 @@ def test_a_survey_needs_its_responses_count(client, world, flowing, media_root):
     assert Declaration.objects.get(pk=declaration.pk).form_facts == {"responses": 312}
 
 
-def test_holding_outside_the_scheduled_month_is_accepted_and_flagged_for_the_office(client, world, flowing):
+def test_holding_outside_the_scheduled_month_is_accepted_and_flagged_for_the_office(client, world, flowing, django_assert_num_queries):
     declaration = flowing("scheduled")  # May
+    login(client, world.scheduler)
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/declarations/")
+    unflagged = len(captured)
     login(client, world.operator)
     response = client.post(task_url(client, world.operator, declaration), hold_data(world, held_on="2023-07-02"), follow=True)
     assert "已登记。活动于2023-07-02举办，不在安排的5月内，区政务公开办将看到此标注。" in response.content.decode()
@@ -146,6 +150,8 @@ def test_holding_outside_the_scheduled_month_is_accepted_and_flagged_for_the_off
 
     login(client, world.scheduler)
     assert "未在安排月份举办" in client.get("/declarations/").content.decode()
+    with django_assert_num_queries(unflagged):  # the flag reads no more rows
+        client.get("/declarations/")
     flagged = client.get("/dashboard/")
     assert [d.pk for d in flagged.context["flagged"]] == [held.pk]
     assert "2023-07-02举办，不在安排的5月内。" in flagged.content.decode()

@@ -76,5 +76,19 @@ def test_inbox_and_list_pages_issue_the_same_number_of_queries_for_10_and_200_ta
     for url in URLS:
         with django_assert_num_queries(counts[url]):
             response = client.get(url)
-        if url in ("/", "/queue/"):
-            assert len(response.context["rows"]) == 200
+        if url in ("/", "/queue/"):  # a page of 50 rows, the total in the badge and under the table
+            assert len(response.context["rows"]) == 50 and response.context["page"].paginator.count == 200
+            assert "共 200 条" in response.content.decode() and "第1页，共4页" in response.content.decode()
+
+
+def test_the_queue_pages_through_every_task_oldest_first_and_counts_each_tab_once(client, world, django_assert_num_queries):
+    _submitted_units(world, 0, 60)  # 60 submitted declarations wait for review
+    login(client, world.reviewer)
+    first, second = client.get("/queue/"), client.get("/queue/", {"page": 2})
+    seen = [t.pk for t in first.context["rows"]] + [t.pk for t in second.context["rows"]]
+    assert seen == [t.pk for t in inbox.queue_for(world.reviewer)] and len(seen) == 60
+    assert second.context["counts"] == {"inbox": 0, "queue": 60} and "上一页" in second.content.decode()
+    assert len(client.get("/queue/", {"page": 99}).context["rows"]) == 10  # past the end: the last page
+    # session, user, its two permission sets, the tab counts, the page's rows, may-start
+    with django_assert_num_queries(7):
+        client.get("/queue/")

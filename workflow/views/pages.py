@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404
@@ -55,6 +56,8 @@ def current_programme() -> Programme | None:
 
 # ------------------------------------------------------------------ inbox
 
+PAGE_SIZE = 50  # rows per page of the inbox tabs and the declaration list
+
 TABS = {
     "inbox": (inbox.tasks_for, "workflow/inbox.html"),
     "queue": (inbox.queue_for, "workflow/inbox.html"),
@@ -62,12 +65,22 @@ TABS = {
 }
 
 
+def page_of(request, qs, *, count: int | None = None):
+    """One page of `qs` (`?page=`, past the end: the last page); `count` when already known."""
+    paginator = Paginator(qs, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it saves the COUNT(*) statement
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    return page
+
+
 def _inbox(request, tab: str):
     select, template = TABS[tab]
-    rows = list(select(request.user)[:200])
-    counts = {"inbox": inbox.tasks_for(request.user).count(), "queue": inbox.queue_for(request.user).count()}
+    counts = inbox.tab_counts(request.user)  # the badges; 待办's and 待领取's page count too
+    page = page_of(request, select(request.user), count=counts.get(tab))
     return render(request, template, {
-        "tab": tab, "rows": rows, "counts": counts, "now": timezone.now(),
+        "tab": tab, "rows": page.object_list, "page": page, "counts": counts, "now": timezone.now(),
         "may_start": DeclarationFlow.start.can_execute(request.user),
     })
 
@@ -143,12 +156,15 @@ def task_page(request, task_pk: int):
 @login_required
 def declaration_list(request):
     programme = current_programme()
-    qs = declarations_visible_to(request.user, programme=programme).order_by("unit__code")
+    qs = declarations_visible_to(request.user, programme=programme).order_by("unit__code", "pk")
     state = request.GET.get("state")
     if state in State.values:
         qs = qs.filter(state=state)
+    page = page_of(request, qs)
+    for declaration in page.object_list if programme is not None else ():
+        declaration.programme = programme  # the flags read it: no query per row
     return render(request, "workflow/declaration_list.html", {
-        "declarations": list(qs[:500]), "states": State.choices, "state": state, "programme": programme,
+        "declarations": page.object_list, "page": page, "states": State.choices, "state": state, "programme": programme,
     })
 
 
