@@ -161,8 +161,6 @@ def declaration_list(request):
     if state in State.values:
         qs = qs.filter(state=state)
     page = page_of(request, qs)
-    for declaration in page.object_list if programme is not None else ():
-        declaration.programme = programme  # the flags read it: no query per row
     return render(request, "workflow/declaration_list.html", {
         "declarations": page.object_list, "page": page, "states": State.choices, "state": state, "programme": programme,
     })
