@@ -115,9 +115,7 @@ def task_for(user, task_pk) -> Task:
         pk = int(task_pk)
     except (TypeError, ValueError):
         raise Task.DoesNotExist from None
-    mine = tasks_for(user).filter(pk=pk)
-    queued = queue_for(user).filter(pk=pk)
-    task = mine.first() or queued.first()
-    if task is None:
+    if not _active(user):
         raise Task.DoesNotExist
-    return task
+    # One statement: the task by its key, then the same scope as 待办 or 待领取.
+    return _flow_tasks().select_related("process", "owner").get(Q(pk=pk) & (_mine(user) | _claimable(user)))
