@@ -291,7 +291,7 @@ def _act(request, queryset: QuerySet, call, verb: str) -> None:
         messages.success(request, f"已{verb}{done}份申报（已记入审计日志）。")
 
 
-def _reason_action(modeladmin, request, queryset, *, service, step: str, verb: str, name: str):
+def _reason_action(request, queryset, *, service, step: str, verb: str, name: str):
     """Ask for the reason on an intermediate page, then call `service` for each declaration."""
     form = ReasonForm(request.POST if "_confirm" in request.POST else None)
     if form.is_bound and form.is_valid():
@@ -321,12 +321,12 @@ def approve(modeladmin, request, queryset):
 
 @admin.action(description="退回所选申报（需填写理由）")
 def return_to_unit(modeladmin, request, queryset):
-    return _reason_action(modeladmin, request, queryset, service=services.declaration_return, step="review", verb="退回", name="return_to_unit")
+    return _reason_action(request, queryset, service=services.declaration_return, step="review", verb="退回", name="return_to_unit")
 
 
 @admin.action(description="取消所选申报（需填写理由）")
 def cancel(modeladmin, request, queryset):
-    return _reason_action(modeladmin, request, queryset, service=services.declaration_cancel, step=flows.CANCEL, verb="取消", name="cancel")
+    return _reason_action(request, queryset, service=services.declaration_cancel, step=flows.CANCEL, verb="取消", name="cancel")
 
 
 class ReadOnlyAdmin(units_admin.ReadOnlyAdminMixin, admin.ModelAdmin):

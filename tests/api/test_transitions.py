@@ -6,7 +6,7 @@ same answer as for an id that does not exist).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
@@ -23,7 +23,6 @@ class Case:
     wrong_state: str  # a state the transition is not allowed from (visible to `actor`)
     wrong_role: str  # sees the declaration, may not do this
     other_unit: str  # a person of the other unit
-    payload: dict = field(default_factory=dict)
 
 
 def payload_for(name: str, world) -> dict:

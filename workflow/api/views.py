@@ -26,10 +26,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from policies.models import Programme
 from policies.rules import Problem
-from workflow import exports, flows, selectors, services
+from units.models import Unit
+from workflow import exports, flows, inbox, selectors, services
 from workflow.api import serializers as s
-from workflow.errors import PermissionRefused, RuleViolation
+from workflow.assessment import assessment_for
+from workflow.errors import NotFound, PermissionRefused, RuleViolation
 from workflow.evidence import Upload
 from workflow.models import Declaration
 from workflow.permissions import Action, authorize, is_assessor
@@ -180,6 +183,11 @@ def _summary(data: dict) -> dict:
     return {name: data.get(name, "") for name in services.SUMMARY_FIELDS}
 
 
+def _with_reason(service) -> Callable[[Declaration, object, dict], Declaration]:
+    """A transition whose only input is the reason (withdraw, return, cancel)."""
+    return lambda d, by, v: service(declaration=d, by=by, reason=v.get("reason", ""))
+
+
 @dataclass(frozen=True)
 class Transition:
     action: Action
@@ -196,14 +204,12 @@ TRANSITIONS: dict[str, Transition] = {
         "seal",
     ),
     "withdraw": Transition(
-        Action.WITHDRAW, s.ReasonSerializer,
-        lambda d, by, v: services.declaration_withdraw(declaration=d, by=by, reason=v.get("reason", "")),
+        Action.WITHDRAW, s.ReasonSerializer, _with_reason(services.declaration_withdraw),
         "撤回（单位负责人，审核前）：已报送 → 草稿",
         flows.WITHDRAW,
     ),
     "return": Transition(
-        Action.RETURN, s.ReasonSerializer,
-        lambda d, by, v: services.declaration_return(declaration=d, by=by, reason=v.get("reason", "")),
+        Action.RETURN, s.ReasonSerializer, _with_reason(services.declaration_return),
         "退回（审核人员，须填理由）：已报送 → 草稿",
         "review",
     ),
@@ -237,8 +243,7 @@ TRANSITIONS: dict[str, Transition] = {
         "evaluate",
     ),
     "cancel": Transition(
-        Action.CANCEL, s.ReasonSerializer,
-        lambda d, by, v: services.declaration_cancel(declaration=d, by=by, reason=v.get("reason", "")),
+        Action.CANCEL, s.ReasonSerializer, _with_reason(services.declaration_cancel),
         "取消（审核人员，须填理由，举办前）→ 已取消",
         flows.CANCEL,
     ),
@@ -286,9 +291,8 @@ class TaskListView(GenericAPIView):
 
     @extend_schema(parameters=[s.TaskFilterSerializer], responses={200: s.TaskSerializer(many=True), **errors(400, 401, 404)})
     def get(self, request):
-        from workflow import inbox  # the pages' inbox (issue 4): the API lists the same tasks
-
         box = _validated(s.TaskFilterSerializer, request.query_params).get("box", "inbox")
+        # the pages' inbox (issue 4): the API lists the same tasks
         qs = {"inbox": inbox.tasks_for, "queue": inbox.queue_for, "done": inbox.done_by}[box](request.user)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -359,11 +363,6 @@ class AssessmentView(APIView):
         responses={200: OpenApiTypes.OBJECT, **errors(401, 404)},
     )
     def get(self, request, code: str):
-        from workflow.assessment import assessment_for
-        from workflow.errors import NotFound
-        from policies.models import Programme
-        from units.models import Unit
-
         programme = Programme.objects.filter(code=code, accepts_declarations=True).first()
         if programme is None:
             raise NotFound("未找到该实施方案的考核结果，或您无权查看。")
