@@ -209,8 +209,9 @@ def declaration_detail(request, pk: int):
         grid = chart.calc_layout_data(DeclarationFlow)
         chart.calc_cell_status(DeclarationFlow, grid, process.pk)
         svg = mark_safe(chart.grid_to_svg(grid))  # noqa: S308 (viewflow's own SVG template, no user input)
-        steps = list(process.task_set.select_related("owner").order_by("created", "pk"))
-        steps = [t for t in steps if t.flow_task_type in ("HUMAN", "HUMAN_START")]
+        steps = list(
+            process.task_set.filter(flow_task_type__in=("HUMAN", "HUMAN_START")).select_related("owner").order_by("created", "pk")
+        )
     programme = declaration.programme
     fields = [
         (Declaration._meta.get_field(name).verbose_name, value)
