@@ -1,8 +1,6 @@
 """The inbox (待办/待领取/已办): rows, scoping, and a constant number of SQL queries."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.factories import UnitFactory, person
 from tests.pages.conftest import login
 from units.roles import Role
-from workflow import inbox, services
+from workflow import inbox
 from workflow.flows import DeclarationFlow
 
 pytestmark = pytest.mark.django_db
@@ -44,14 +42,8 @@ def _submitted_units(world, start: int, stop: int, *, claim_by=None):
     """Units bulk-<start>..bulk-<stop-1>, each with a submitted declaration in the flow."""
     for i in range(start, stop):
         unit = UnitFactory(code=f"bulk-{i}", name=f"开福区批量测试局{i}", short_name=f"批量{i}")
-        op = person(f"bulk-op-{i}", Role.OPERATOR, unit)
-        lead = person(f"bulk-lead-{i}", Role.LEADER, unit)
-        services.deadline_extension_grant(programme=world.programme, unit=unit, until=dt.date(2099, 1, 1), reason="测试", by=world.reviewer)
-        d = services.declaration_create(programme=world.programme, unit=unit, by=op, data={
-            "theme": f"主题{i}", "month": 5, "form": "forum", "focus_topic": "livelihood", "description": "简介",
-            "banner": world.programme.canonical_banner(unit.name), "contact_name": "张三", "contact_phone": "0731-84390001",
-        })
-        services.declaration_submit(declaration=d, by=lead)
+        people = (person(f"bulk-op-{i}", Role.OPERATOR, unit), person(f"bulk-lead-{i}", Role.LEADER, unit))
+        world.declaration("submitted", unit=unit, people=people, theme=f"主题{i}")
     DeclarationFlow.adopt_all()
     if claim_by is not None:
         for task in inbox.queue_for(claim_by)[: (stop - start) // 2]:

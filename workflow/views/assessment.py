@@ -14,12 +14,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from policies.models import Programme
 from units.models import Unit
 from workflow import reports
 from workflow.exports import XLSX
@@ -27,14 +26,7 @@ from workflow.assessment import NOT_RELEASED, UnitScore, assessment_for, assessm
 from workflow.errors import NotFound
 from workflow.models import AuditEvent
 from workflow.permissions import EVENT_LABELS, is_assessor, is_office
-from workflow.views.pages import current_programme, service_errors
-
-
-def _programme(code: str) -> Programme:
-    programme = Programme.objects.filter(code=code, accepts_declarations=True).first()
-    if programme is None:
-        raise Http404(gettext("Not found, or you may not see it."))
-    return programme
+from workflow.views.pages import current_programme, download, programme_or_404, service_errors
 
 
 def assessment_errors(view):
@@ -64,7 +56,7 @@ def assessment_current(request):
 @login_required
 @assessment_errors
 def scoreboard(request, code: str):
-    programme = _programme(code)
+    programme = programme_or_404(code)
     board = assessment_for(request.user, programme)
     return render(request, "workflow/assessment_scoreboard.html", {
         "programme": programme, "board": board,
@@ -88,7 +80,7 @@ def _evidence(row: UnitScore) -> dict[int, dict]:
 @login_required
 @assessment_errors
 def unit_breakdown(request, code: str, unit_code: str):
-    programme = _programme(code)
+    programme = programme_or_404(code)
     unit_id = Unit.objects.filter(code=unit_code).values_list("pk", flat=True).first()
     if unit_id is None:
         raise NotFound()
@@ -111,7 +103,7 @@ def unit_breakdown(request, code: str, unit_code: str):
 @require_POST
 @service_errors
 def release(request, code: str):
-    programme = _programme(code)
+    programme = programme_or_404(code)
     released = programme.results_released_at is not None
     assessment_release(programme=programme, by=request.user)  # PermissionRefused → 403 page
     if released:
@@ -126,9 +118,7 @@ def district_report(request, code: str):
     """The district report for the city (XLSX); office roles only; every download is audited."""
     if not is_office(request.user):
         raise PermissionDenied(gettext("The district report is for the district office."))
-    programme = _programme(code)
+    programme = programme_or_404(code)
     with transaction.atomic():
         content = reports.district_report_xlsx(programme, by=request.user)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{programme.code}-district-report.xlsx"'
-    return response
+    return download(content, content_type=XLSX, filename=f"{programme.code}-district-report.xlsx")

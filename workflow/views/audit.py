@@ -11,9 +11,7 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -25,8 +23,7 @@ from workflow.exports import XLSX
 from workflow.errors import RuleViolation
 from workflow.forms import AuditSearchForm
 from workflow.permissions import EVENT_LABELS, is_assessor
-
-PAGE_SIZE = 50
+from workflow.views.pages import download, page_of
 
 
 def assessors_only(view):
@@ -50,7 +47,7 @@ def search(request):
     page = None
     if form.is_valid():
         events = selectors.audit_search(request.user, **form.filters())
-        page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = page_of(request, events)
         for event in page:
             event.label = EVENT_LABELS.get(event.action, event.action)
             event.from_label, event.to_label = reports.state_label(event.from_state), reports.state_label(event.to_state)
@@ -75,9 +72,7 @@ def _export(request, build, *, filename: str, content_type: str):
     except RuleViolation as refused:
         messages.error(request, refused.message)
         return _back(request)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download(content, content_type=content_type, filename=filename)
 
 
 @assessors_only

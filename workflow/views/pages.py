@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -32,6 +32,7 @@ from workflow.flows import DeclarationFlow, process_of, withdraw
 from workflow.forms import EvidenceForm, ExemplaryForm, ReasonForm, add_problems
 from workflow.models import Declaration, DeadlineExtension, State
 from workflow.permissions import EVENT_LABELS, Action, can, is_office
+from workflow.reports import state_label
 from workflow.selectors import declaration_get, declarations_visible_to, evidence_of, history_of, units_expected_to_declare, units_of
 
 
@@ -50,13 +51,31 @@ def service_errors(view):
     return wrapped
 
 
+def download(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
+    """`content` as an attachment named `filename` (the exports and reports)."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def current_programme() -> Programme | None:
     return Programme.objects.filter(accepts_declarations=True).order_by("-year", "code").first()
 
 
+def programme_or_404(code: str | None) -> Programme:
+    """The programme of `code`, or the current one (the navigation's links carry no code)."""
+    programme = (
+        current_programme() if code is None
+        else Programme.objects.filter(code=code, accepts_declarations=True).first()
+    )
+    if programme is None:
+        raise Http404(gettext("No such programme."))
+    return programme
+
+
 # ------------------------------------------------------------------ inbox
 
-PAGE_SIZE = 50  # rows per page of the inbox tabs and the declaration list
+PAGE_SIZE = 50  # rows per page of the inbox tabs, the declaration list and the audit search
 
 TABS = {
     "inbox": (inbox.tasks_for, "workflow/inbox.html"),
@@ -174,8 +193,7 @@ def _history(declaration: Declaration) -> list[dict]:
             "event": event,
             "actor": (event.actor.get_full_name() or event.actor.first_name or event.actor.username) if event.actor else "—",
             "label": EVENT_LABELS.get(event.action, event.action),
-            "from_state": State(event.from_state).label if event.from_state in State.values else "",
-            "to_state": State(event.to_state).label if event.to_state in State.values else "",
+            "from_state": state_label(event.from_state), "to_state": state_label(event.to_state),
             "fields": "、".join(labels.get(name, name) for name in (event.changed or {}) if name in labels),
         })
     return rows
@@ -191,8 +209,9 @@ def declaration_detail(request, pk: int):
         grid = chart.calc_layout_data(DeclarationFlow)
         chart.calc_cell_status(DeclarationFlow, grid, process.pk)
         svg = mark_safe(chart.grid_to_svg(grid))  # noqa: S308 (viewflow's own SVG template, no user input)
-        steps = list(process.task_set.select_related("owner").order_by("created", "pk"))
-        steps = [t for t in steps if t.flow_task_type in ("HUMAN", "HUMAN_START")]
+        steps = list(
+            process.task_set.filter(flow_task_type__in=("HUMAN", "HUMAN_START")).select_related("owner").order_by("created", "pk")
+        )
     programme = declaration.programme
     fields = [
         (Declaration._meta.get_field(name).verbose_name, value)

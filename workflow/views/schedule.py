@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
@@ -22,24 +22,7 @@ from workflow.errors import RuleViolation, TransitionConflict
 from workflow.forms import PublishForm, RescheduleForm, add_problems
 from workflow.models import ScheduleVersion, State
 from workflow.permissions import Action, authorize
-from workflow.views.pages import current_programme, service_errors
-
-
-def _programme(code: str | None) -> Programme:
-    """The programme of `code`, or the current one (the navigation's links carry no code)."""
-    programme = (
-        current_programme() if code is None
-        else Programme.objects.filter(code=code, accepts_declarations=True).first()
-    )
-    if programme is None:
-        raise Http404(gettext("No such programme."))
-    return programme
-
-
-def _download(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+from workflow.views.pages import download, programme_or_404, service_errors
 
 
 # ------------------------------------------------------------------ the schedule page
@@ -64,7 +47,7 @@ def _schedule_page(request, programme: Programme, *, publish_form=None, reschedu
 @login_required
 @service_errors
 def schedule_page(request, code: str | None = None):
-    programme = _programme(code)
+    programme = programme_or_404(code)
     authorize(request.user, Action.SCHEDULE)
     return _schedule_page(request, programme)
 
@@ -73,7 +56,7 @@ def schedule_page(request, code: str | None = None):
 @require_POST
 @service_errors
 def schedule_publish(request, code: str):
-    programme = _programme(code)
+    programme = programme_or_404(code)
     authorize(request.user, Action.SCHEDULE)
     reviewed = selectors.schedule_board(request.user, programme).reviewed
     form = PublishForm(request.POST, declarations=reviewed, programme=programme)
@@ -95,7 +78,7 @@ def schedule_publish(request, code: str):
 @require_POST
 @service_errors
 def schedule_reschedule(request, code: str, pk: int):
-    programme = _programme(code)
+    programme = programme_or_404(code)
     declaration = selectors.declaration_get(request.user, pk)
     if declaration.programme_id != programme.pk:
         raise Http404(gettext("Not found, or you may not see it."))
@@ -122,7 +105,7 @@ def schedule_reschedule(request, code: str, pk: int):
 @login_required
 def calendar(request, code: str | None = None):
     """April–November of the programme year: the office sees every unit, a unit its own."""
-    programme = _programme(code)
+    programme = programme_or_404(code)
     latest = None
     if exports.may_read_schedule(request.user):
         latest = ScheduleVersion.objects.filter(programme=programme).order_by("-number").first()
@@ -139,7 +122,7 @@ def schedule_xlsx(request, code: str, number: int):
     version = exports.published_version(request.user, code, number)
     with transaction.atomic():
         content = exports.export_xlsx(version, by=request.user)
-    return _download(content, content_type=exports.XLSX, filename=exports.schedule_filename(version))
+    return download(content, content_type=exports.XLSX, filename=exports.schedule_filename(version))
 
 
 @login_required
@@ -148,4 +131,4 @@ def declaration_docx(request, pk: int):
     declaration = selectors.declaration_get(request.user, pk)
     with transaction.atomic():
         content = exports.export_docx(declaration, by=request.user)
-    return _download(content, content_type=exports.DOCX, filename=exports.declaration_filename(declaration))
+    return download(content, content_type=exports.DOCX, filename=exports.declaration_filename(declaration))
