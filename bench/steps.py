@@ -223,7 +223,7 @@ def step_human(args) -> list[dict]:
     from bench.bare.flows import BareFlow
     from bench.bare.models import BareDoc
     from workflow.flows import DeclarationFlow, process_of
-    from workflow.models import State
+    from workflow.models import Declaration, State
 
     reset_ops()
     reviewer = people()["bench-reviewer"]
@@ -242,7 +242,6 @@ def step_human(args) -> list[dict]:
         done = bare_client.post(task.flow_task.reverse("execute", args=[task.process_id, task.pk]))
         assert assigned.status_code == 302 and done.status_code == 302, (assigned.status_code, done.status_code)
 
-    checked = []
     for size in rounds(args.units, args.iterations):
         declarations = submitted_declarations(size, with_process=True)
         tasks = [process_of(d).task_set.get(flow_task=DeclarationFlow.review, status=STATUS.NEW).pk for d in declarations]
@@ -255,10 +254,7 @@ def step_human(args) -> list[dict]:
         p, b = interleaved([(lambda t=t: product_step(t), lambda bt=bt: bare_step(bt)) for t, bt in zip(tasks, bare_tasks, strict=True)])
         product += p
         bare += b
-        checked += [(d.pk, doc.pk) for d, doc in zip(declarations, docs)]
         # Honest: every step really moved the declaration and completed its task.
-        from workflow.models import Declaration
-
         assert all(s == State.REVIEWED for s in Declaration.objects.filter(pk__in=[d.pk for d in declarations]).values_list("state", flat=True))
         assert all(s == "reviewed" for s in BareDoc.objects.filter(pk__in=[doc.pk for doc in docs]).values_list("state", flat=True))
         reset_ops()
@@ -469,7 +465,7 @@ def step_verify(args) -> list[dict]:
     def bare():
         """The floor: stream the same rows in the same order over a server-side cursor, no hashing."""
         count = 0
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic():  # opens the connection; the named cursor lives in this transaction
             named = connection.connection.cursor(name="bench_verify_floor")
             named.itersize = 20_000
             named.execute("SELECT id, seq, declaration_id, unit_id, programme_id, actor_id, action, from_state, to_state, "

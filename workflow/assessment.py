@@ -34,12 +34,12 @@ from django.utils import timezone
 
 from policies import holding, rules
 from policies.models import Programme
-from units.models import Unit, UnitKind
+from units.models import Unit
 from workflow import audit
 from workflow.errors import NotFound, PermissionRefused
 from workflow.models import AuditEvent, DeadlineExtension, Declaration, State
 from workflow.permissions import REVIEW, SCHEDULE, is_office
-from workflow.selectors import unit_ids_of
+from workflow.selectors import units_expected_to_declare, units_of
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -195,8 +195,6 @@ class Facts:
     unit: tuple  # (id, code, name, short_name, extension_until, extension_event_id): a values_list(named=True) row
     declaration: dict | None  # values() row of the live, submitted declaration
     events: dict  # the GROUP BY row of its events (empty when none)
-    extension_until: dt.date | None
-    extension_event_id: int | None
 
 
 @dataclass(frozen=True)
@@ -233,7 +231,7 @@ def _facts(programme: Programme, unit_ids: Sequence[int] | None = None) -> list[
     """
     declared = Declaration.objects.filter(programme=programme).exclude(state=State.CANCELLED)
     events = AuditEvent.objects.filter(programme=programme, action__in=COUNTED_ACTIONS, declaration__isnull=False)
-    units = Unit.objects.filter(Q(kind__in=[UnitKind.DEPARTMENT, UnitKind.SUBDISTRICT]) | Q(pk__in=declared.values("unit_id")))
+    units = units_expected_to_declare() | Unit.objects.filter(pk__in=declared.values("unit_id"))
     if unit_ids is not None:
         declared = declared.filter(unit_id__in=unit_ids)
         events = events.filter(unit_id__in=unit_ids)
@@ -275,9 +273,7 @@ def _facts(programme: Programme, unit_ids: Sequence[int] | None = None) -> list[
     for unit in units:
         declaration = declarations.get(unit.id)
         facts.append(Facts(
-            unit=unit, declaration=declaration,
-            events=by_declaration.get(declaration["id"], {}) if declaration else {},
-            extension_until=unit.extension_until, extension_event_id=unit.extension_event_id,
+            unit=unit, declaration=declaration, events=by_declaration.get(declaration["id"], {}) if declaration else {},
         ))
     return facts
 
@@ -302,8 +298,8 @@ def declared_on_time(f: Facts, ctx: Context) -> Outcome:
         return ONE, (submit_id,), f"{when}（方案未设申报截止日期）"
     if submitted_at < rules.deadline_end(due):
         return ONE, (submit_id,), f"{when}，截止日期{due:%Y-%m-%d}"
-    until = f.extension_until
-    evidence = (submit_id, f.extension_event_id) if f.extension_event_id else (submit_id,)
+    until, extension_id = f.unit.extension_until, f.unit.extension_event_id
+    evidence = (submit_id, extension_id) if extension_id else (submit_id,)
     if until and submitted_at < rules.deadline_end(max(due, until)):
         return ONE, evidence, f"{when}，在批准的延期{until:%Y-%m-%d}之前"
     return NONE_, evidence, f"{when}，晚于截止日期{max(due, until) if until else due:%Y-%m-%d}"
@@ -618,7 +614,7 @@ def assessment_for(user, programme: Programme, unit: Unit | int | None = None) -
     if is_office(user):
         wanted = None
     else:
-        mine = set(Unit.objects.filter(pk__in=unit_ids_of(user)).values_list("pk", flat=True))
+        mine = set(units_of(user).values_list("pk", flat=True))
         if not mine or (unit_id is not None and unit_id not in mine):
             raise NotFound()
         released = Programme.objects.filter(pk=programme.pk).values_list("results_released_at", flat=True).first()

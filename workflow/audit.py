@@ -53,6 +53,11 @@ def jsonable(value: object) -> object:
     return value
 
 
+def _micros(at: dt.datetime) -> int:
+    """The time an event's hash covers: integer microseconds since 1970 (`_EpochMicros` in SQL)."""
+    return (at - _EPOCH) // _MICRO
+
+
 def event_hash(
     *, chain: str, seq: int, declaration_id, unit_id, programme_id, actor_id, action: str,
     from_state: str, to_state: str, reason: str, changed: dict, created_at: dt.datetime,
@@ -60,7 +65,7 @@ def event_hash(
 ) -> str:
     return _digest(
         chain, seq, declaration_id, unit_id, programme_id, actor_id, action, from_state, to_state, reason,
-        canonical_json(changed), (created_at - _EPOCH) // _MICRO, request_id, prev_hash,
+        canonical_json(changed), _micros(created_at), request_id, prev_hash,
     )
 
 
@@ -173,14 +178,13 @@ def _stream(chunk_size: int) -> Iterator[tuple]:
             *_HEAD, "_changed", "_micros", *_TAIL
         ).iterator(chunk_size=chunk_size)
     return (
-        (*row[:10], row[10] if isinstance(row[10], str) else json.dumps(row[10]), (row[11] - _EPOCH) // _MICRO, *row[12:])
+        (*row[:10], row[10] if isinstance(row[10], str) else json.dumps(row[10]), _micros(row[11]), *row[12:])
         for row in events.values_list(*_HEAD, "changed", "created_at", *_TAIL).iterator(chunk_size=chunk_size)
     )  # SQLite may hand back `changed` as JSON text or as a value
 
 
 def _checkpoint_hash(*, heads: dict, chains: int, events: int, created_at: dt.datetime, prev_hash: str) -> str:
-    micros = (created_at - _EPOCH) // _MICRO
-    payload = "\x1f".join((canonical_json(heads), str(chains), str(events), str(micros), prev_hash))
+    payload = "\x1f".join((canonical_json(heads), str(chains), str(events), str(_micros(created_at)), prev_hash))
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

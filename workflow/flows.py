@@ -32,6 +32,7 @@ from workflow.views import tasks as task_views
 
 OPERATE = f"units.{PERM_OPERATE}"
 SEAL = f"units.{PERM_SEAL}"
+OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)  # a task not yet done
 
 
 def declaration_unit(process):
@@ -272,19 +273,16 @@ class DeclarationFlow(flow.Flow):
     def cancelled(cls, process: DeclarationProcess) -> None:
         """After the office cancelled the declaration: every open task ends, and the process."""
         at = timezone.now()
-        process.task_set.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]).update(
-            status=STATUS.CANCELED, finished=at
-        )
+        process.task_set.filter(status__in=OPEN).update(status=STATUS.CANCELED, finished=at)
         process.status, process.finished = STATUS.CANCELED, at
         process.save(update_fields=["status", "finished"])
 
     @classmethod
-    def withdrawn(cls, declaration: Declaration) -> None:
+    def withdrawn(cls, process: DeclarationProcess) -> None:
         """After the leader withdrew: the open review task is cancelled, the unit revises.
 
         Called inside the withdraw transaction, under the process lock.
         """
-        process = process_of(declaration)
         review = process.task_set.filter(flow_task=cls.review, status__in=[STATUS.NEW, STATUS.ASSIGNED]).first()
         if review is None:
             return
@@ -301,7 +299,6 @@ def process_of(declaration: Declaration) -> DeclarationProcess:
     ).order_by("-pk").first()
 
 
-OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 WITHDRAW, CANCEL = "withdraw", "cancel"
 
 
@@ -350,7 +347,7 @@ def publish_schedule(*, programme, by, months: dict[int, object]):
 def _follow(process: DeclarationProcess, *, step: str, by, declaration: Declaration) -> None:
     """The process follows a step its service just performed (inside the process lock)."""
     if step == WITHDRAW:
-        DeclarationFlow.withdrawn(declaration)
+        DeclarationFlow.withdrawn(process)
     elif step == CANCEL:
         DeclarationFlow.cancelled(process)
     else:

@@ -139,7 +139,7 @@ def _run(
                 raise TransitionConflict(
                     f"当前状态为“{_state_label(locked.state)}”，不能{ACTION_LABELS[action]}。"
                 )
-            problems = _reason_problems(reason, what=reason_for) if reason_for or reason else []
+            problems = _reason_problems(reason, what=reason_for)
             if guard:
                 problems += guard(locked)
             if problems:
