@@ -18,7 +18,7 @@ from workflow.models import Declaration
 from workflow.permissions import EVALUATE, REVIEW, SCHEDULE
 from workflow.selectors import declarations_visible_to
 
-OPEN = (STATUS.ASSIGNED, STATUS.STARTED)
+IN_HAND = (STATUS.ASSIGNED, STATUS.STARTED)
 UNIT_OPERATE = f"units.{PERM_OPERATE}"
 UNIT_SEAL = f"units.{PERM_SEAL}"
 
@@ -50,7 +50,7 @@ def _declaration_in(declarations: QuerySet[Declaration]) -> Exists:
 def _mine(user) -> Q:
     """Open tasks assigned to `user` (待办) whose declaration they may still see (the cheap
     column tests first: PostgreSQL keeps this order and probes the declaration last)."""
-    return Q(owner=user, status__in=OPEN) & Q(_declaration_in(declarations_visible_to(user)))
+    return Q(owner=user, status__in=IN_HAND) & Q(_declaration_in(declarations_visible_to(user)))
 
 
 def _claimable(user) -> Q:

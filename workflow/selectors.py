@@ -52,6 +52,11 @@ def declarations_visible_to(user, *, programme: Programme | None = None) -> Quer
     return Declaration.objects.filter(condition, programme=programme).select_related("unit").prefetch_related("programme")
 
 
+def programme_accepting(code: str) -> Programme | None:
+    """The programme of `code` that is open to declarations (pages and API answer None with their 404)."""
+    return Programme.objects.filter(code=code, accepts_declarations=True).first()
+
+
 def declaration_get(user, pk, *, for_update: bool = False) -> Declaration:
     """The declaration if `user` may see it; NotFound for missing and forbidden alike."""
     try:

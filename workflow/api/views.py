@@ -26,7 +26,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from policies.models import Programme
 from policies.rules import Problem
 from units.models import Unit
 from workflow import exports, flows, inbox, selectors, services
@@ -363,7 +362,7 @@ class AssessmentView(APIView):
         responses={200: OpenApiTypes.OBJECT, **errors(401, 404)},
     )
     def get(self, request, code: str):
-        programme = Programme.objects.filter(code=code, accepts_declarations=True).first()
+        programme = selectors.programme_accepting(code)
         if programme is None:
             raise NotFound("未找到该实施方案的考核结果，或您无权查看。")
         unit = None

@@ -33,7 +33,7 @@ from workflow.forms import EvidenceForm, ExemplaryForm, ReasonForm, add_problems
 from workflow.models import Declaration, DeadlineExtension, State
 from workflow.permissions import EVENT_LABELS, Action, can, is_office
 from workflow.reports import state_label
-from workflow.selectors import declaration_get, declarations_visible_to, evidence_of, history_of, units_expected_to_declare, units_of
+from workflow.selectors import declaration_get, programme_accepting, declarations_visible_to, evidence_of, history_of, units_expected_to_declare, units_of
 
 
 def service_errors(view):
@@ -66,7 +66,7 @@ def programme_or_404(code: str | None) -> Programme:
     """The programme of `code`, or the current one (the navigation's links carry no code)."""
     programme = (
         current_programme() if code is None
-        else Programme.objects.filter(code=code, accepts_declarations=True).first()
+        else programme_accepting(code)
     )
     if programme is None:
         raise Http404(gettext("No such programme."))
