@@ -458,6 +458,9 @@ def step_assessment(args) -> list[dict]:
 
 
 def step_verify(args) -> list[dict]:
+    import resource
+
+    from django.conf import settings
     from django.db import connection, transaction
 
     from workflow import audit
@@ -476,12 +479,17 @@ def step_verify(args) -> list[dict]:
             named.close()
         return count
 
+    def cpu_seconds() -> float:
+        """This process's CPU time and that of its finished children (the verification processes)."""
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + children.ru_utime + children.ru_stime
+
     product, bare_times, cpu, result = [], [], [], None
     for _ in range(args.verify_runs):
-        t, c = time.perf_counter(), time.process_time()
+        t, c = time.perf_counter(), cpu_seconds()
         result = audit.verify()
         product.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
+        cpu.append(cpu_seconds() - c)
         t = time.perf_counter()
         bare()
         bare_times.append(time.perf_counter() - t)
@@ -489,11 +497,13 @@ def step_verify(args) -> list[dict]:
     best = statistics.median(product)
     rate = result.events / best
     # On a shared machine the wall clock also counts other people's work: events per CPU
-    # second of this process show what one free core does (PostgreSQL's share runs elsewhere).
+    # second of Python (this process and its verification processes; PostgreSQL's share
+    # runs elsewhere) show what the hashing costs.
     p = {"events": result.events, "seconds": round(best, 2), "events_s": round(rate), "runs": args.verify_runs,
-         "events_per_cpu_s": round(result.events / statistics.median(cpu))}
+         "workers": settings.AUDIT_VERIFY_WORKERS, "events_per_cpu_s": round(result.events / statistics.median(cpu))}
     b = {"seconds": round(statistics.median(bare_times), 2), "events_s": round(result.events / statistics.median(bare_times))}
-    return [row("5 verify_audit", "audit.verify() over every event vs streaming the rows unhashed (floor)", p, b,
+    return [row("5 verify_audit", f"audit.verify() over every event ({settings.AUDIT_VERIFY_WORKERS} processes) "
+                "vs streaming the rows unhashed in one (floor)", p, b,
                 ratio=None, target="≥ 100,000 events/s", ok=rate >= 100_000, note=result.message)]
 
 

@@ -130,6 +130,9 @@ MEDIA_URL = "media/"  # never served as static files: evidence goes through work
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 # Holding evidence (photos, PDFs): the largest file a unit may upload, in bytes (default 10 MiB).
 EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("EVIDENCE_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+# Processes that check a large audit trail in parallel (`verify_audit`, the 校验审计链 button;
+# PostgreSQL, from 200,000 events on). 1 checks it in this process.
+AUDIT_VERIFY_WORKERS = int(os.environ.get("AUDIT_VERIFY_WORKERS", str(min(4, os.cpu_count() or 1))))
 
 # JSON API under /api/ (DESIGN §8): token or session, authenticated by default, errors
 # from workflow.errors mapped to 400/403/404/409 by one handler.

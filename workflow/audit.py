@@ -19,27 +19,28 @@ import contextvars
 import datetime as dt
 import hashlib
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Func, TextField
+from django.db.models import Func, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from psycopg.conninfo import make_conninfo
+
+from workflow.chain import GENESIS, GLOBAL, Run, canonical_json, chain_key, chain_label, check, digest
 from workflow.models import AuditChain, AuditCheckpoint, AuditEvent, Declaration
 
-GENESIS = "0" * 64
-GLOBAL = "global"
 AUDIT_HEAD_FIELDS = ("audit_seq", "audit_head")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _MICRO = dt.timedelta(microseconds=1)
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
-
-
-# One encoder for every hash: `json.dumps` with these options would build a new one per call.
-canonical_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
 
 
 def jsonable(value: object) -> object:
@@ -63,24 +64,10 @@ def event_hash(
     from_state: str, to_state: str, reason: str, changed: dict, created_at: dt.datetime,
     request_id: str, prev_hash: str,
 ) -> str:
-    return _digest(
+    return digest(
         chain, seq, declaration_id, unit_id, programme_id, actor_id, action, from_state, to_state, reason,
         canonical_json(changed), _micros(created_at), request_id, prev_hash,
     )
-
-
-def _digest(chain, seq, declaration_id, unit_id, programme_id, actor_id, action, from_state, to_state, reason,
-            changed_json, micros, request_id, prev_hash) -> str:
-    """The one definition of what an event's hash covers (positional: `verify` calls it per row)."""
-    payload = "\x1f".join((
-        chain, str(seq), str(declaration_id or ""), str(unit_id or ""), str(programme_id or ""),
-        str(actor_id or ""), action, from_state, to_state, reason, changed_json, str(micros), request_id, prev_hash,
-    ))
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def chain_key(declaration_id) -> str:
-    return f"d:{declaration_id}" if declaration_id else GLOBAL
 
 
 def record(
@@ -153,6 +140,9 @@ class Verification:
 _HEAD = ("id", "seq", "declaration_id", "unit_id", "programme_id", "actor_id", "action", "from_state", "to_state", "reason")
 _TAIL = ("request_id", "prev_hash", "hash")
 
+# Below this many events one process checks the trail: starting the others would cost more.
+PARALLEL_MIN_EVENTS = 200_000
+
 
 class _EpochMicros(Func):
     """A timestamp as the decimal text of its integer microseconds since 1970 (exact on PostgreSQL:
@@ -163,24 +153,80 @@ class _EpochMicros(Func):
     convert_value = staticmethod(Func._convert_value_noop)  # the driver already returns a str: no per-row converter
 
 
-def _stream(chunk_size: int) -> Iterator[tuple]:
-    """Every event in chain order as (…_HEAD, changed as JSON text, created_at micros, …_TAIL).
+def _events():
+    return AuditEvent.objects.order_by("declaration_id", "seq")
 
-    On PostgreSQL the server hands over `changed` as text and the time as micros over a
-    server-side cursor, so no row goes through a JSONField or timezone-aware datetime
-    converter, nor through a generator here (most of verify's time at 1,000,000 events).
-    Elsewhere (the SQLite demo) the ORM values are converted here. `verify` re-encodes
-    the JSON text canonically (PostgreSQL's jsonb text orders keys its own way).
-    """
-    events = AuditEvent.objects.order_by("declaration_id", "seq")
+
+def _rows(events):
+    """`events` as `chain.check` reads them, on PostgreSQL: the server hands over `changed` as text
+    and the time as micros, so no row goes through a JSONField or timezone-aware datetime converter."""
+    return events.annotate(_changed=Cast("changed", TextField()), _micros=_EpochMicros("created_at")).values_list(
+        *_HEAD, "_changed", "_micros", *_TAIL
+    )
+
+
+def _stream(chunk_size: int) -> Iterator[tuple]:
+    """Every event in chain order, over a server-side cursor on PostgreSQL (`_rows`). Elsewhere
+    (the SQLite demo) the ORM values are converted here. `chain.check` re-encodes the JSON text
+    canonically (PostgreSQL's jsonb text orders keys its own way)."""
     if connection.vendor == "postgresql":
-        return events.annotate(_changed=Cast("changed", TextField()), _micros=_EpochMicros("created_at")).values_list(
-            *_HEAD, "_changed", "_micros", *_TAIL
-        ).iterator(chunk_size=chunk_size)
+        return _rows(_events()).iterator(chunk_size=chunk_size)
     return (
         (*row[:10], row[10] if isinstance(row[10], str) else json.dumps(row[10]), _micros(row[11]), *row[12:])
-        for row in events.values_list(*_HEAD, "changed", "created_at", *_TAIL).iterator(chunk_size=chunk_size)
+        for row in _events().values_list(*_HEAD, "changed", "created_at", *_TAIL).iterator(chunk_size=chunk_size)
     )  # SQLite may hand back `changed` as JSON text or as a value
+
+
+def _ranges(recorded: dict[str, tuple[int, str]], workers: int) -> list[Q]:
+    """Split the declarations' chains into `workers` ranges of ids holding about as many events
+    each (by the heads kept on the rows). The ranges cover every id, so an event whose
+    declaration lost its head is still checked; the global chain is not in them."""
+    sizes = sorted((int(key[2:]), seq) for key, (seq, _head) in recorded.items() if key != GLOBAL)
+    share, bounds, running = sum(seq for _pk, seq in sizes) / workers, [], 0
+    for pk, seq in sizes:
+        if running >= share * (len(bounds) + 1) and len(bounds) < workers - 1:
+            bounds.append(pk)
+        running += seq
+    edges = [None, *bounds, None]
+    ranges = []
+    for low, high in zip(edges, edges[1:]):
+        condition = Q(declaration_id__isnull=False)
+        if low is not None:
+            condition &= Q(declaration_id__gte=low)
+        if high is not None:
+            condition &= Q(declaration_id__lt=high)
+        ranges.append(condition)
+    return ranges
+
+
+def _check_in_parallel(recorded, known, workers: int, chunk_size: int) -> list[Run]:
+    """`chain.check` of every range in a process of its own (`python -m workflow.chain`, which
+    imports no Django), all in this transaction's snapshot (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+    conninfo = connection.connection.info.dsn  # without the password, which comes from the settings
+    if connection.settings_dict.get("PASSWORD"):
+        conninfo = make_conninfo(conninfo, password=connection.settings_dict["PASSWORD"])
+
+    def check_in_process(statement) -> Run:
+        sql, params = statement
+        job = {"conninfo": conninfo, "snapshot": snapshot, "sql": sql, "params": list(params), "known": known,
+               "chunk_size": chunk_size}  # on stdin: the password never shows in a process list
+        done = subprocess.run([sys.executable, "-m", "workflow.chain"], cwd=settings.BASE_DIR, check=False,
+                              input=json.dumps(job).encode(), capture_output=True)
+        if done.returncode:
+            raise RuntimeError(f"审计校验进程失败：{done.stderr.decode(errors='replace')[-2000:]}")
+        found = json.loads(done.stdout)
+        return Run(found["events"], {key: tuple(head) for key, head in found["heads"].items()},
+                   tuple(found["problem"]) if found["problem"] else None)
+
+    statements = [_rows(_events().filter(r)).query.sql_with_params() for r in _ranges(recorded, workers)]
+    with ThreadPoolExecutor(len(statements)) as pool:  # each thread waits on its process …
+        runs = pool.map(check_in_process, statements)
+        # … while this one checks the global chain (last in chain order, as NULLs sort last).
+        global_chain = check(_rows(_events().filter(declaration_id__isnull=True)).iterator(chunk_size=chunk_size), known)
+        return [*runs, global_chain]
 
 
 def _checkpoint_hash(*, heads: dict, chains: int, events: int, created_at: dt.datetime, prev_hash: str) -> str:
@@ -192,82 +238,72 @@ def _fail(events: int, chains: int, checkpoints: int, message: str, event_id: in
     return Verification(False, events, chains, checkpoints, message, event_id)
 
 
-@transaction.atomic  # read-only; inside a transaction PostgreSQL streams the server-side cursor instead
-#                     of materialising the whole result first (Django declares it WITH HOLD in autocommit)
-def verify(*, chunk_size: int = 20_000) -> Verification:
-    """Re-hash every event, check every link, head and checkpoint. First problem wins."""
-    # 1. checkpoints: their own chain, then the last known head of every chain.
-    known: dict[str, list] = {}
-    prev = GENESIS
-    checkpoints = 0
-    for cp in AuditCheckpoint.objects.order_by("id").iterator():
-        checkpoints += 1
-        expected = _checkpoint_hash(heads=cp.heads, chains=cp.chains, events=cp.events, created_at=cp.created_at, prev_hash=prev)
-        if cp.prev_hash != prev or cp.hash != expected:
-            return _fail(0, 0, checkpoints, f"审计检查点 #{cp.pk} 的哈希或链接不符：检查点被篡改。")
-        known.update(cp.heads)
-        prev = cp.hash
+def verify(*, chunk_size: int = 20_000, workers: int | None = None) -> Verification:
+    """Re-hash every event, check every link, head and checkpoint. First problem wins.
 
-    # 2. every event, chain by chain.
-    heads: dict[str, tuple[int, str]] = {}
-    events = 0
-    current, current_decl, expected_seq, prev_hash, prev_pk = None, None, 1, GENESIS, None
-    loads, encode = json.loads, canonical_json
-    for (pk, seq, decl_id, unit_id, prog_id, actor_id, action, from_s, to_s, reason,
-         changed_text, micros, request_id, stored_prev, stored_hash) in _stream(chunk_size):
-        if decl_id != current_decl or current is None:
-            key = chain_key(decl_id)
-            if current is not None:
-                heads[current] = (expected_seq - 1, prev_hash)
-            current, current_decl, expected_seq, prev_hash, prev_pk = key, decl_id, 1, GENESIS, None
-            cp_head = known.get(key)
-        events += 1
-        if seq != expected_seq:
-            return _fail(events, len(heads), checkpoints,
-                         f"审计事件 #{pk}（{_chain_label(key)}第{seq}条）之前缺少第{expected_seq}条：事件被删除。", pk)
-        if stored_prev != prev_hash:
-            culprit = prev_pk or pk
-            return _fail(events, len(heads), checkpoints,
-                         f"审计事件 #{culprit}（{_chain_label(key)}第{seq - 1}条）被改动：其后一条事件 #{pk} 记录的前序哈希与之不符。", culprit)
-        computed = _digest(key, seq, decl_id, unit_id, prog_id, actor_id, action, from_s, to_s, reason,
-                           encode(loads(changed_text)), micros, request_id, stored_prev)
-        if computed != stored_hash:
-            return _fail(events, len(heads), checkpoints,
-                         f"审计事件 #{pk}（{_chain_label(key)}第{seq}条，操作 {action}）的内容与哈希不符：该事件被改动。", pk)
-        if cp_head and cp_head[0] == seq and cp_head[1] != stored_hash:
-            return _fail(events, len(heads), checkpoints,
-                         f"审计事件 #{pk}（{_chain_label(key)}第{seq}条）与检查点记录的哈希不符：该事件被替换。", pk)
-        expected_seq, prev_hash, prev_pk = seq + 1, stored_hash, pk
-    if current is not None:
-        heads[current] = (expected_seq - 1, prev_hash)
+    On PostgreSQL, outside any caller's transaction and from `PARALLEL_MIN_EVENTS` events on,
+    `workers` processes (default `settings.AUDIT_VERIFY_WORKERS`) each check a range of chains,
+    all in one snapshot; the first problem in chain order still wins.
+    """
+    workers = settings.AUDIT_VERIFY_WORKERS if workers is None else workers
+    snapshot_of_its_own = connection.vendor == "postgresql" and not connection.in_atomic_block
+    # Read-only; inside a transaction PostgreSQL streams the server-side cursor instead of
+    # materialising the whole result first (Django declares it WITH HOLD in autocommit).
+    with transaction.atomic():
+        if snapshot_of_its_own:  # one instant for every read below (and every process)
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
-    # 3. heads kept on the declarations and the global chain row: nothing cut off the end.
-    recorded = {
-        chain_key(pk): (seq, head)
-        for pk, seq, head in Declaration.objects.filter(audit_seq__gt=0).values_list("id", "audit_seq", "audit_head").iterator(chunk_size=chunk_size)
-    }
-    recorded.update({c.key: (c.seq, c.head) for c in AuditChain.objects.filter(seq__gt=0)})
+        # 1. checkpoints: their own chain, then the last known head of every chain.
+        known: dict[str, list] = {}
+        prev = GENESIS
+        checkpoints = 0
+        for cp in AuditCheckpoint.objects.order_by("id").iterator():
+            checkpoints += 1
+            expected = _checkpoint_hash(heads=cp.heads, chains=cp.chains, events=cp.events, created_at=cp.created_at, prev_hash=prev)
+            if cp.prev_hash != prev or cp.hash != expected:
+                return _fail(0, 0, checkpoints, f"审计检查点 #{cp.pk} 的哈希或链接不符：检查点被篡改。")
+            known.update(cp.heads)
+            prev = cp.hash
+
+        # The heads kept on the declarations and the global chain row.
+        recorded = {
+            chain_key(pk): (seq, head)
+            for pk, seq, head in Declaration.objects.filter(audit_seq__gt=0).values_list("id", "audit_seq", "audit_head").iterator(chunk_size=chunk_size)
+        }
+        recorded.update({c.key: (c.seq, c.head) for c in AuditChain.objects.filter(seq__gt=0)})
+
+        # 2. every event, chain by chain (in ranges of chains, in order, when in parallel).
+        if snapshot_of_its_own and workers > 1 and sum(seq for seq, _head in recorded.values()) >= PARALLEL_MIN_EVENTS:
+            runs = _check_in_parallel(recorded, known, workers, chunk_size)
+        else:
+            runs = [check(_stream(chunk_size), known)]
+        heads: dict[str, tuple[int, str]] = {}
+        events = 0
+        for run in runs:
+            events += run.events
+            heads.update(run.heads)
+            if run.problem:
+                return _fail(events, len(heads), checkpoints, *run.problem)
+
+    # 3. the recorded heads: nothing cut off the end.
     for key, (seq, head) in recorded.items():
         found = heads.get(key)
         if found is None:
-            return _fail(events, len(heads), checkpoints, f"{_chain_label(key)}的审计事件全部缺失（应有{seq}条）。")
+            return _fail(events, len(heads), checkpoints, f"{chain_label(key)}的审计事件全部缺失（应有{seq}条）。")
         if found != (seq, head):
             return _fail(events, len(heads), checkpoints,
-                         f"{_chain_label(key)}的审计事件只剩{found[0]}条，应有{seq}条：末尾事件被删除。")
+                         f"{chain_label(key)}的审计事件只剩{found[0]}条，应有{seq}条：末尾事件被删除。")
     for key in heads.keys() - recorded.keys():
-        return _fail(events, len(heads), checkpoints, f"{_chain_label(key)}的链头记录缺失。")
+        return _fail(events, len(heads), checkpoints, f"{chain_label(key)}的链头记录缺失。")
 
     # 4. checkpoints: every chain they saw must still reach at least that far.
     for key, (seq, _hash) in known.items():
         found = heads.get(key)
         if found is None or found[0] < seq:
             return _fail(events, len(heads), checkpoints,
-                         f"检查点记录的{_chain_label(key)}（{seq}条）已不完整：整条链被删除或截断。")
+                         f"检查点记录的{chain_label(key)}（{seq}条）已不完整：整条链被删除或截断。")
     return Verification(True, events, len(heads), checkpoints, f"OK：{events}条审计事件、{len(heads)}条链、{checkpoints}个检查点校验通过。")
-
-
-def _chain_label(key: str) -> str:
-    return "全局链" if key == GLOBAL else f"申报 #{key[2:]} 的审计链"
 
 
 @transaction.atomic

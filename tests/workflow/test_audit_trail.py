@@ -5,6 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
+from tests.factories import UnitFactory, person
+from units.roles import Role
 from workflow.audit import GENESIS, checkpoint, verify
 from workflow.models import AuditEvent, Declaration
 
@@ -137,3 +139,74 @@ def test_removing_a_whole_chain_with_its_declaration_is_found_by_the_checkpoint(
         _tamper("DELETE FROM workflow_declaration WHERE id = %s", [d.pk])
     result = verify()
     assert not result.ok and f"申报 #{d.pk}" in result.message and "整条链被删除" in result.message
+
+
+# ----------------------------------------------------------------- in parallel (PostgreSQL)
+
+@pytest.fixture
+def in_parallel(monkeypatch, audit_flushable):
+    """A trail of several declarations, checked by 3 processes (committed rows, so the processes
+    see them): the threshold is lowered to 0 and every parallel run is counted."""
+    from workflow import audit
+
+    monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 0)
+    runs = []
+    real = audit._check_in_parallel
+    monkeypatch.setattr(audit, "_check_in_parallel", lambda *a, **kw: runs.append(a) or real(*a, **kw))
+    return runs
+
+
+def _trail(world) -> list[Declaration]:
+    """Five declarations of five units, in id order."""
+    made = [world.declaration("held"), world.declaration("scheduled", unit=world.other_unit)]
+    for i in range(3):
+        unit = UnitFactory(code=f"kf-par-{i}", name=f"开福区并行校验{i}局")
+        people = (person(f"par{i}-op", Role.OPERATOR, unit), person(f"par{i}-lead", Role.LEADER, unit))
+        made.append(world.declaration("submitted", unit=unit, people=people))
+    return sorted(made, key=lambda d: d.pk)
+
+
+@pytest.mark.postgres
+def test_in_parallel_the_verdict_is_the_same_as_in_one_process(world, in_parallel):
+    _trail(world)
+    checkpoint()
+    alone, together = verify(workers=1), verify(workers=3)
+    assert len(in_parallel) == 1  # the second ran in 3 processes
+    assert together.ok and (together.events, together.chains, together.checkpoints, together.message) == (
+        alone.events, alone.chains, alone.checkpoints, alone.message)
+    assert together.events == AuditEvent.objects.count()
+
+
+@pytest.mark.postgres
+def test_in_parallel_the_first_tampered_event_in_chain_order_is_named(world, in_parallel):
+    declarations = _trail(world)
+    first, last = (AuditEvent.objects.filter(declaration=d).order_by("seq").first() for d in (declarations[0], declarations[-1]))
+    with transaction.atomic():
+        _tamper("UPDATE workflow_auditevent SET reason = '事后补写' WHERE id = %s", [last.pk])
+    result = verify(workers=3)
+    assert not result.ok and result.event_id == last.pk and "被改动" in result.message  # found in the last range
+    with transaction.atomic():
+        _tamper("UPDATE workflow_auditevent SET reason = '事后补写' WHERE id = %s", [first.pk])
+    assert verify(workers=3).event_id == first.pk == verify(workers=1).event_id
+    assert len(in_parallel) == 2
+    with pytest.raises(CommandError) as info:
+        call_command("verify_audit", "--workers", "2")
+    assert f"#{first.pk}" in str(info.value)
+
+
+@pytest.mark.postgres
+def test_in_parallel_a_cut_off_chain_and_a_tampered_global_event_are_found(world, in_parallel):
+    declarations = _trail(world)
+    last = AuditEvent.objects.filter(declaration=declarations[1]).order_by("-seq").first()
+    with transaction.atomic():
+        _tamper("DELETE FROM workflow_auditevent WHERE id = %s", [last.pk])
+    result = verify(workers=2)
+    assert not result.ok and f"申报 #{declarations[1].pk} 的审计链" in result.message and "末尾事件被删除" in result.message
+    # The global chain is checked beside the processes; a tampered event there is named (it
+    # comes before the heads are compared, as in one process).
+    grant = AuditEvent.objects.filter(declaration=None).order_by("seq").last()
+    with transaction.atomic():
+        _tamper("UPDATE workflow_auditevent SET reason = '事后补写' WHERE id = %s", [grant.pk])
+    result = verify(workers=2)
+    assert not result.ok and result.event_id == grant.pk and "全局链" in result.message
+    assert result.message == verify(workers=1).message and len(in_parallel) == 2
