@@ -84,3 +84,35 @@ def test_the_queue_pages_through_every_task_oldest_first_and_counts_each_tab_onc
     # session, user, its two permission sets, the tab counts, the page's rows, may-start
     with django_assert_num_queries(7):
         client.get("/queue/")
+
+
+def test_the_task_page_opens_exactly_the_tasks_of_each_persons_inbox_and_queue(world, flowing):
+    """`task_for` decides on one row what 待办 and 待领取 decide for lists: the same answer for
+    every person and every task (unit tasks, office tasks, claimed, done, another unit's)."""
+    from viewflow.workflow.models import Task
+
+    flowing("held")  # the summary task, in the operator's hands
+    flowing("submitted", unit=world.other_unit, theme="他单位报送")
+    for state in ("drafted", "returned", "reviewed"):  # a fill, a revise and a schedule task; units nobody here belongs to
+        unit = UnitFactory(code=f"kf-{state}", name=f"开福区{state}局")
+        people = (person(f"{state}-op", Role.OPERATOR, unit), person(f"{state}-lead", Role.LEADER, unit))
+        DeclarationFlow.adopt.run(declaration=world.declaration(state, unit=unit, people=people))
+    review = inbox.queue_for(world.reviewer).first()
+    review.flow_task.activation_class(review).assign(world.reviewer)  # one office task in hand
+    people = [world.operator, world.leader, world.other_operator, world.other_leader, world.reviewer,
+              world.scheduler, world.assessor, world.administrator]
+    tasks = list(Task.objects.filter(process__flow_class=DeclarationFlow))
+    assert {t.status for t in tasks} >= {"NEW", "ASSIGNED", "DONE"}
+    opened = set()
+    for user in people:
+        listed = set(inbox.tasks_for(user).values_list("pk", flat=True)) | set(inbox.queue_for(user).values_list("pk", flat=True))
+        for task in tasks:
+            try:
+                inbox.task_for(user, task.pk)
+                found = True
+            except Task.DoesNotExist:
+                found = False
+            assert found == (task.pk in listed), (user.username, task.flow_task, task.status, task.owner_id)
+            if found:
+                opened.add(user.username)
+    assert opened == {"edu-op", "reviewer", "scheduler"}  # summary; a claimed review and the other; schedule
