@@ -317,7 +317,8 @@ WITHDRAW, CANCEL = "withdraw", "cancel"
 
 
 def run_step(*, declaration: Declaration, step: str | None, by, perform: Callable[[], Declaration]) -> Declaration:
-    """Run one human step from outside its task page (the API, admin actions, commands).
+    """Run one human step from outside its task page (the API, admin actions, the detail
+    page's withdraw and cancel, commands).
 
     `perform` calls the step's one service, which answers every refusal (404/403/409/400)
     exactly as on the pages. The process then follows in the same transaction, under the
@@ -393,12 +394,3 @@ def declare(*, programme, unit, by, data: dict) -> Declaration:
         DeclarationFlow.adopt.run(declaration=declaration)
     return declaration
 
-
-def withdraw(*, declaration: Declaration, by, reason: str = "") -> Declaration:
-    """The leader's withdraw: one service call, then the process follows (same transaction)."""
-    from workflow import services
-
-    return run_step(
-        declaration=declaration, step=WITHDRAW, by=by,
-        perform=lambda: services.declaration_withdraw(declaration=declaration, by=by, reason=reason),
-    )
