@@ -46,7 +46,8 @@ def test_the_scheduler_publishes_the_schedule(live_server, year, chromium):
 def test_the_assessor_follows_a_point_from_the_scoreboard_to_its_audit_events(live_server, year, chromium):
     w = year
     edu = w.declaration("summarized")
-    services.declaration_evaluate(declaration=Declaration.objects.get(pk=edu.pk), by=w.assessor, scores={"quality": 8}, comment="组织有序")
+    services.declaration_evaluate(declaration=Declaration.objects.get(pk=edu.pk), by=w.assessor,
+                                  scores={"quality": 8}, comment="组织有序")
     health = w.declaration("returned", unit=w.other_unit)
     health = services.declaration_submit(declaration=health, by=w.other_leader)
     services.declaration_approve(declaration=health, by=w.reviewer)
@@ -65,7 +66,8 @@ def test_the_assessor_follows_a_point_from_the_scoreboard_to_its_audit_events(li
     point.locator("a.trace").click()
     page.wait_for_url("**/audit/?ids=*")
     assert page.inner_text("h1") == "审计日志" and page.locator("#only-ids").count() == 1
-    listed = sorted(int(pk) for pk in page.locator("#events tr[data-event]").evaluate_all("rows => rows.map(r => r.dataset.event)"))
+    rows = page.locator("#events tr[data-event]")
+    listed = sorted(int(pk) for pk in rows.evaluate_all("rows => rows.map(r => r.dataset.event)"))
     expected = AuditEvent.objects.filter(declaration=health, action__in=["return", "approve"]).values_list("pk", flat=True)
     assert listed == sorted(expected)
     events = page.inner_text("main")
