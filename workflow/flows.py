@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
+from viewflow.workflow.base import Edge
 from viewflow.workflow.status import STATUS
 
 from units.roles import PERM_OPERATE, PERM_SEAL
@@ -78,7 +79,20 @@ class HumanTask(_NoTaskAdminViews, flow.View):
 
 
 class If(_NoTaskAdminViews, flow.If):
-    pass
+    """Each branch is named by the decision it follows: the chart shows these words on its two
+    edges, in the page's language, where viewflow writes a fixed English "yes"/"no"."""
+
+    def Then(self, node, *, label, task_data=None, task_seed=None):
+        self._then_label = label
+        return super().Then(node, task_data, task_seed)
+
+    def Else(self, node, *, label, task_data=None, task_seed=None):
+        self._else_label = label
+        return super().Else(node, task_data, task_seed)
+
+    def _outgoing(self):
+        yield Edge(src=self, dst=self._on_true, edge_class="cond_true", label=self._then_label)
+        yield Edge(src=self, dst=self._on_false, edge_class="cond_false", label=self._else_label)
 
 
 class Switch(_NoTaskAdminViews, flow.Switch):
@@ -174,8 +188,8 @@ class DeclarationFlow(flow.Flow):
     sealed = (
         If(_state(State.SUBMITTED))
         .Annotation(title=_("Submitted?"))
-        .Then(this.review)
-        .Else(this.revise)
+        .Then(this.review, label=_("Submitted"))
+        .Else(this.revise, label=_("Sent back"))
     )
 
     # unit operator: revise the draft (shows the office's return reason)
@@ -197,8 +211,8 @@ class DeclarationFlow(flow.Flow):
     reviewed = (
         If(_state(State.REVIEWED))
         .Annotation(title=_("Approved?"))
-        .Then(this.schedule)
-        .Else(this.revise)
+        .Then(this.schedule, label=_("Approved"))
+        .Else(this.revise, label=_("Returned"))
     )
 
     # office scheduler: put the activity in the published schedule
@@ -303,7 +317,8 @@ WITHDRAW, CANCEL = "withdraw", "cancel"
 
 
 def run_step(*, declaration: Declaration, step: str | None, by, perform: Callable[[], Declaration]) -> Declaration:
-    """Run one human step from outside its task page (the API, admin actions, commands).
+    """Run one human step from outside its task page (the API, admin actions, the detail
+    page's withdraw and cancel, commands).
 
     `perform` calls the step's one service, which answers every refusal (404/403/409/400)
     exactly as on the pages. The process then follows in the same transaction, under the
@@ -379,12 +394,3 @@ def declare(*, programme, unit, by, data: dict) -> Declaration:
         DeclarationFlow.adopt.run(declaration=declaration)
     return declaration
 
-
-def withdraw(*, declaration: Declaration, by, reason: str = "") -> Declaration:
-    """The leader's withdraw: one service call, then the process follows (same transaction)."""
-    from workflow import services
-
-    return run_step(
-        declaration=declaration, step=WITHDRAW, by=by,
-        perform=lambda: services.declaration_withdraw(declaration=declaration, by=by, reason=reason),
-    )

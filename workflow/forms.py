@@ -87,6 +87,11 @@ class ReviewForm(forms.Form):
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args, required: bool = False, **kwargs):
+        """`required` marks the field for the browser; the service's rule decides either way."""
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = required
+
 
 class ScheduleForm(forms.Form):
     month = forms.TypedChoiceField(label=_("Scheduled month"), coerce=int)

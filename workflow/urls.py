@@ -15,6 +15,7 @@ urlpatterns = [
     path("declarations/new/", pages.start_page, name="start"),
     path("declarations/<int:pk>/", pages.declaration_detail, name="declaration"),
     path("declarations/<int:pk>/withdraw/", pages.declaration_withdraw, name="withdraw"),
+    path("declarations/<int:pk>/cancel/", pages.declaration_cancel, name="cancel"),
     path("declarations/<int:pk>/exemplary/", pages.declaration_mark_exemplary, name="exemplary"),
     path("declarations/<int:pk>/evidence/", evidence.evidence_add, name="evidence-add"),
     path("declarations/<int:pk>/evidence/<int:evidence_pk>/", evidence.evidence_file, name="evidence-file"),

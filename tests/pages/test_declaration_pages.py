@@ -1,6 +1,8 @@
 """Declaration detail, list, withdraw, dashboard, login and language: happy and forbidden paths."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.pages.conftest import login
@@ -21,6 +23,16 @@ def test_detail_shows_fields_state_chart_and_history_with_reason(client, world, 
     assert "办理记录" in page and "请补充政策名称" in page and "退回" in page
     assert "区政务公开办退回，理由：" in page
     assert world.reviewer.first_name in page  # who
+
+
+def test_the_process_chart_names_each_decision_in_chinese(client, world, flowing):
+    declaration = flowing("submitted")
+    login(client, world.operator)
+    page = client.get(f"/declarations/{declaration.pk}/").content.decode()
+    chart = page[page.index("<svg"):page.index("</svg>")]
+    labels = re.findall(r'<text class="edge-label"[^>]*>([^<]*)</text>', chart)
+    assert sorted(labels) == sorted(["报送", "退回填报人", "通过", "退回"])
+    assert not re.search(r">\s*(yes|no)\s*<", chart, re.IGNORECASE)
 
 
 def test_another_unit_gets_404_on_detail_and_withdraw(client, world, flowing):

@@ -28,9 +28,9 @@ from viewflow.workflow.status import STATUS
 from policies.models import Programme
 from workflow import inbox, services
 from workflow.errors import NotFound, PermissionRefused, RuleViolation, TransitionConflict
-from workflow.flows import DeclarationFlow, process_of, withdraw
-from workflow.forms import EvidenceForm, ExemplaryForm, ReasonForm, add_problems
-from workflow.models import Declaration, DeadlineExtension, State
+from workflow.flows import CANCEL, WITHDRAW, DeclarationFlow, process_of, run_step
+from workflow.forms import EvidenceForm, ExemplaryForm, ReasonForm
+from workflow.models import BEFORE_HELD, Declaration, DeadlineExtension, State
 from workflow.permissions import EVENT_LABELS, Action, can, is_office
 from workflow.reports import state_label
 from workflow.selectors import declaration_get, programme_accepting, declarations_visible_to, evidence_of, history_of, units_expected_to_declare, units_of
@@ -231,8 +231,10 @@ def declaration_detail(request, pk: int):
     may_mark = declaration.state in services.EXEMPLARY_STATES and can(request.user, Action.MARK_EXEMPLARY, declaration)
     return render(request, "workflow/declaration_detail.html", {
         "declaration": declaration, "fields": fields, "history": _history(declaration), "chart": svg,
-        "steps": steps, "open_task": open_task, "withdraw_form": ReasonForm(),
+        "steps": steps, "open_task": open_task,
         "may_withdraw": declaration.state == State.SUBMITTED and can(request.user, Action.WITHDRAW, declaration),
+        "may_cancel": declaration.state in BEFORE_HELD and can(request.user, Action.CANCEL, declaration),
+        "withdraw_form": ReasonForm(), "cancel_form": ReasonForm(auto_id="id_cancel_%s", required=True),
         "canonical_banner": programme.canonical_banner(declaration.unit.name),
         "holding": _holding(declaration),
         "evidence": [(item, programme.label("publicity_channels", item.channel) if item.channel else "") for item in evidence_of(declaration)],
@@ -278,23 +280,40 @@ def declaration_mark_exemplary(request, pk: int):
     return redirect("workflow:declaration", pk=declaration.pk)
 
 
+def _reason_step(request, pk: int, *, service, step: str, done: str):
+    """A detail-page action whose only input is a reason (withdraw, cancel): its service through
+    `flows.run_step`, so the process follows exactly as after the API's or the admin's action.
+    A refusal of the state or the reason is a message on the detail page; nothing is saved."""
+    declaration = declaration_get(request.user, pk)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
+    try:
+        run_step(declaration=declaration, step=step, by=request.user,
+                 perform=lambda: service(declaration=declaration, by=request.user, reason=reason))
+    except (TransitionConflict, RuleViolation) as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, done)
+    return redirect("workflow:declaration", pk=declaration.pk)
+
+
 @login_required
 @require_POST
 @service_errors
 def declaration_withdraw(request, pk: int):
-    declaration = declaration_get(request.user, pk)
-    form = ReasonForm(request.POST)
-    form.is_valid()
-    try:
-        withdraw(declaration=declaration, by=request.user, reason=form.cleaned_data.get("reason", ""))
-    except TransitionConflict as conflict:
-        messages.error(request, conflict.message)
-    except RuleViolation as violation:
-        add_problems(form, violation)
-        messages.error(request, violation.message)
-    else:
-        messages.success(request, gettext("The declaration was withdrawn; it is back with the unit as a draft."))
-    return redirect("workflow:declaration", pk=declaration.pk)
+    """The unit leader withdraws a submitted declaration before review (optional reason)."""
+    return _reason_step(request, pk, service=services.declaration_withdraw, step=WITHDRAW,
+                        done=gettext("The declaration was withdrawn; it is back with the unit as a draft."))
+
+
+@login_required
+@require_POST
+@service_errors
+def declaration_cancel(request, pk: int):
+    """The office reviewer cancels a declaration before it is held (reason required)."""
+    return _reason_step(request, pk, service=services.declaration_cancel, step=CANCEL,
+                        done=gettext("The declaration was cancelled; its process has ended."))
 
 
 # ------------------------------------------------------------------ office dashboard
