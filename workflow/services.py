@@ -238,7 +238,7 @@ def declaration_update(*, declaration: Declaration, by, data: dict) -> Declarati
     return locked
 
 
-def declaration_submit(*, declaration: Declaration, by, now: dt.datetime | None = None) -> Declaration:
+def declaration_submit(*, declaration: Declaration | int, by, now: dt.datetime | None = None) -> Declaration:
     """The unit leader seals (公章) and submits the 申报表 to the office."""
     at = now or timezone.now()
     return _run(
@@ -255,13 +255,13 @@ def declaration_withdraw(*, declaration: Declaration, by, reason: str = "") -> D
 
 # ------------------------------------------------------------------ reviewing
 
-def declaration_return(*, declaration: Declaration, by, reason: str) -> Declaration:
+def declaration_return(*, declaration: Declaration | int, by, reason: str) -> Declaration:
     """The office sends the declaration back to the unit with a reason (a revise task)."""
     return _run(declaration, by=by, action=Action.RETURN, method="return_to_unit", reason=reason, reason_for="退回",
                 fields=["return_reason", "return_count"], params={"reason": (reason or "").strip()})
 
 
-def declaration_approve(*, declaration: Declaration, by, now: dt.datetime | None = None) -> Declaration:
+def declaration_approve(*, declaration: Declaration | int, by, now: dt.datetime | None = None) -> Declaration:
     at = now or timezone.now()
     return _run(declaration, by=by, action=Action.APPROVE, method="approve",
                 fields=["reviewed_by", "reviewed_at"], at=at, params={"user": by, "when": at})
@@ -514,7 +514,7 @@ def _is_number(value) -> bool:
     return not isinstance(value, bool)
 
 
-def declaration_send_back(*, declaration: Declaration, by, reason: str = "") -> Declaration:
+def declaration_send_back(*, declaration: Declaration | int, by, reason: str = "") -> Declaration:
     """The unit leader hands the draft back to the operator unsealed (state stays drafted).
 
     No transition: only the audit trail records it, so the history shows who sent it back and why.

@@ -39,15 +39,22 @@ class TaskPage(TemplateResponseMixin, View):
 
     @property
     def declaration(self) -> Declaration:
+        """The task's declaration as the page shows it (loaded when first asked for)."""
         if not hasattr(self, "_declaration"):
-            self._declaration = declaration_get(self.request.user, self.activation.process.artifact_object_id)
+            self._declaration = declaration_get(self.request.user, self.declaration_id)
         return self._declaration
+
+    @property
+    def declaration_id(self) -> int:
+        """What a step whose service needs nothing else passes it: the service loads and locks the
+        row itself, and checks visibility (404), permission (403) and state (409) on it."""
+        return self.activation.process.artifact_object_id
 
     def get_form(self, data=None):
         raise NotImplementedError
 
     def perform(self, form) -> Declaration:
-        """Call the one service of this step; return the declaration it changed."""
+        """Call the one service of this step; return the declaration it changed, as saved."""
         raise NotImplementedError
 
     def aliases(self, form) -> dict:
@@ -88,8 +95,7 @@ class TaskPage(TemplateResponseMixin, View):
         # Evidence files stored by the service are removed again if the task cannot complete.
         with files_kept_only_on_success(), activation.flow_class.lock(activation.process.pk), transaction.atomic():
             activation.start(self.request)
-            declaration = self.perform(form)
-            activation.process.artifact = Declaration.objects.get(pk=declaration.pk)
+            activation.process.artifact = self.perform(form)  # the flow's next nodes read its state
             activation.execute()
 
 
@@ -152,8 +158,8 @@ class SealView(TaskPage):
 
     def perform(self, form):
         if form.cleaned_data["decision"] == "submit":
-            return services.declaration_submit(declaration=self.declaration, by=self.request.user)
-        return services.declaration_send_back(declaration=self.declaration, by=self.request.user, reason=form.cleaned_data["note"])
+            return services.declaration_submit(declaration=self.declaration_id, by=self.request.user)
+        return services.declaration_send_back(declaration=self.declaration_id, by=self.request.user, reason=form.cleaned_data["note"])
 
 
 class ReviewView(TaskPage):
@@ -165,8 +171,8 @@ class ReviewView(TaskPage):
 
     def perform(self, form):
         if form.cleaned_data["decision"] == "approve":
-            return services.declaration_approve(declaration=self.declaration, by=self.request.user)
-        return services.declaration_return(declaration=self.declaration, by=self.request.user, reason=form.cleaned_data["reason"])
+            return services.declaration_approve(declaration=self.declaration_id, by=self.request.user)
+        return services.declaration_return(declaration=self.declaration_id, by=self.request.user, reason=form.cleaned_data["reason"])
 
 
 class ScheduleView(TaskPage):
@@ -183,7 +189,7 @@ class ScheduleView(TaskPage):
     def perform(self, form):
         d = self.declaration
         services.schedule_publish(programme=d.programme, by=self.request.user, months={d.pk: form.cleaned_data["month"]})
-        return d
+        return Declaration.objects.select_related("unit").get(pk=d.pk)  # as the publication saved it
 
 
 class HoldView(TaskPage):
