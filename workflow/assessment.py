@@ -428,11 +428,21 @@ def manual_score(f: Facts, ctx: Context) -> Outcome:
     raw = scores.get(ctx.indicator.code)
     if not evaluate_id or raw is None:
         return NONE_, (), "尚未评估打分"
+    fraction, basis = _graded(raw, top) if isinstance(raw, str | int | float) else _grade(raw, top)
+    return fraction, (evaluate_id,), basis
+
+
+def _grade(raw, top: Decimal | None) -> tuple[Fraction, str]:
+    """A score as typed by the assessor, as a share of the indicator's max (clamped to 0..1), and its basis."""
     score = _decimal(raw)
     if score is None or not top:
-        return NONE_, (evaluate_id,), f"评估分“{raw}”无法计分"
-    fraction = NONE_ if score <= 0 else ONE if score >= top else Fraction(score) / Fraction(top)  # clamped to 0..1
-    return fraction, (evaluate_id,), f"评估打分{_number(score)}/{_number(top)}"
+        return NONE_, f"评估分“{raw}”无法计分"
+    fraction = NONE_ if score <= 0 else ONE if score >= top else Fraction(score) / Fraction(top)
+    return fraction, f"评估打分{_number(score)}/{_number(top)}"
+
+
+# The same few scores recur over a thousand units. Typed: 8, 8.0 and True stay apart.
+_graded = functools.lru_cache(maxsize=1024, typed=True)(_grade)
 
 
 RULES: dict[str, Rule] = {
