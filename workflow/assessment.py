@@ -30,7 +30,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Aggregate, CharField, Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Aggregate, CharField, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -263,7 +263,6 @@ def _facts(programme: Programme, unit_ids: Sequence[int] | None = None) -> list[
             first_submit_at=Min("created_at", filter=_action(SUBMIT)),
             first_submit_id=Min("id", filter=_action(SUBMIT)),
             approve_id=Min("id", filter=_action(APPROVE)),
-            returns=Count("id", filter=_action(RETURN)),
             return_ids=IdList("id", filter=_action(RETURN)),
             schedule_id=Max("id", filter=_action(*SCHEDULED_MONTH_ACTIONS)),
             hold_id=Max("id", filter=_action(HOLD)),
@@ -323,8 +322,8 @@ def approved_without_return(f: Facts, ctx: Context) -> Outcome:
     A declaration can only be returned while submitted, i.e. before approval, so every
     return event of an approved declaration came before its approve event.
     """
-    approve_id, returns = f.events.get("approve_id"), f.events.get("returns") or 0
-    return_ids = _ids(f.events.get("return_ids"))
+    approve_id, return_ids = f.events.get("approve_id"), _ids(f.events.get("return_ids"))
+    returns = len(return_ids)
     if not approve_id:
         return NONE_, return_ids, "尚未审核通过" + (f"（已退回{returns}次）" if returns else "")
     if returns:
