@@ -35,13 +35,18 @@ def cite(rule: str) -> str:
 
 # Quote styles people type for “政务公开主题日”: ASCII, curly, corner brackets, full width.
 _QUOTES = "\"'“”‘’「」『』＂＇〝〞"
-_QUOTE_TABLE = str.maketrans("", "", _QUOTES)
-_SPACES = re.compile(r"\s+", re.UNICODE)  # includes the ideographic space U+3000
+# One pass drops both (\s includes the ideographic space U+3000); str.translate was slower on Chinese text.
+_IGNORED = re.compile("[\\s" + re.escape(_QUOTES) + "]+")
 
 
 def normalize_banner(text: str) -> str:
     """Drop every quote style and all white space, so only the words are compared."""
-    return _SPACES.sub("", (text or "").translate(_QUOTE_TABLE))
+    return _IGNORED.sub("", text or "")
+
+
+@functools.lru_cache(maxsize=256)  # the same few forbidden names for every banner of a programme
+def _normalized(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, normalize_banner(name)) for name in names)
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,8 @@ def check_banner(
         return [Problem(field, f"请填写会标。{suggestion}", "banner_required")]
 
     problems: list[Problem] = []
-    for name in rule.forbidden:
-        if normalize_banner(name) in normalized:
+    for name, words in _normalized(tuple(rule.forbidden)):
+        if words in normalized:
             problems.append(Problem(
                 field,
                 f"会标不得冠以“{name}”等名称（{where}）。{suggestion}",

@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
+from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Aggregate, CharField, Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Aggregate, CharField, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -69,8 +71,10 @@ class Indicator:
     known: bool = True  # False: no rule for this code; reported in Scoreboard.problems, scores 0
 
 
-@dataclass(frozen=True)
-class IndicatorScore:
+class IndicatorScore(NamedTuple):
+    """One cell of the scoreboard. A NamedTuple, immutable like the dataclasses here and
+    several times cheaper to build: a scoreboard builds one per unit and indicator."""
+
     code: str
     label: str
     weight: Decimal
@@ -259,7 +263,6 @@ def _facts(programme: Programme, unit_ids: Sequence[int] | None = None) -> list[
             first_submit_at=Min("created_at", filter=_action(SUBMIT)),
             first_submit_id=Min("id", filter=_action(SUBMIT)),
             approve_id=Min("id", filter=_action(APPROVE)),
-            returns=Count("id", filter=_action(RETURN)),
             return_ids=IdList("id", filter=_action(RETURN)),
             schedule_id=Max("id", filter=_action(*SCHEDULED_MONTH_ACTIONS)),
             hold_id=Max("id", filter=_action(HOLD)),
@@ -281,10 +284,17 @@ def _facts(programme: Programme, unit_ids: Sequence[int] | None = None) -> list[
 # ------------------------------------------------------------------ the rules, one per indicator code
 
 ONE, NONE_ = Fraction(1), Fraction(0)
+_share = functools.cache(Fraction)  # k of n channels or categories: a handful of fractions, each built once
 
 
 def _local(value: dt.datetime) -> dt.datetime:
     return timezone.localtime(value, rules.SHANGHAI)
+
+
+def _day(value: dt.date) -> str:
+    """`value` as strftime's %Y-%m-%d writes it (the year unpadded), at a fraction of its
+    cost: a scoreboard writes thousands of dates."""
+    return f"{value.year}-{value.month:02d}-{value.day:02d}"
 
 
 def declared_on_time(f: Facts, ctx: Context) -> Outcome:
@@ -293,16 +303,17 @@ def declared_on_time(f: Facts, ctx: Context) -> Outcome:
     if not submit_id:
         return NONE_, (), "未报送申报表"
     due = ctx.programme.declaration_due_date
-    when = f"首次报送于{_local(submitted_at):%Y-%m-%d %H:%M}"
+    local = _local(submitted_at)
+    when = f"首次报送于{_day(local)} {local.hour:02d}:{local.minute:02d}"
     if due is None:
         return ONE, (submit_id,), f"{when}（方案未设申报截止日期）"
     if submitted_at < rules.deadline_end(due):
-        return ONE, (submit_id,), f"{when}，截止日期{due:%Y-%m-%d}"
+        return ONE, (submit_id,), f"{when}，截止日期{_day(due)}"
     until, extension_id = f.unit.extension_until, f.unit.extension_event_id
     evidence = (submit_id, extension_id) if extension_id else (submit_id,)
     if until and submitted_at < rules.deadline_end(max(due, until)):
-        return ONE, evidence, f"{when}，在批准的延期{until:%Y-%m-%d}之前"
-    return NONE_, evidence, f"{when}，晚于截止日期{max(due, until) if until else due:%Y-%m-%d}"
+        return ONE, evidence, f"{when}，在批准的延期{_day(until)}之前"
+    return NONE_, evidence, f"{when}，晚于截止日期{_day(max(due, until) if until else due)}"
 
 
 def approved_without_return(f: Facts, ctx: Context) -> Outcome:
@@ -311,8 +322,8 @@ def approved_without_return(f: Facts, ctx: Context) -> Outcome:
     A declaration can only be returned while submitted, i.e. before approval, so every
     return event of an approved declaration came before its approve event.
     """
-    approve_id, returns = f.events.get("approve_id"), f.events.get("returns") or 0
-    return_ids = _ids(f.events.get("return_ids"))
+    approve_id, return_ids = f.events.get("approve_id"), _ids(f.events.get("return_ids"))
+    returns = len(return_ids)
     if not approve_id:
         return NONE_, return_ids, "尚未审核通过" + (f"（已退回{returns}次）" if returns else "")
     if returns:
@@ -330,7 +341,7 @@ def held_in_scheduled_month(f: Facts, ctx: Context) -> Outcome:
         return NONE_, (), "尚未举办"
     held_on, month = f.declaration["held_on"], f.declaration["scheduled_month"]
     evidence = tuple(pk for pk in (f.events.get("schedule_id"), hold_id) if pk)
-    basis = f"计划{month}月举办，实际举办日期{held_on:%Y-%m-%d}" if month else f"未排期，实际举办日期{held_on:%Y-%m-%d}"
+    basis = f"计划{month}月举办，实际举办日期{_day(held_on)}" if month else f"未排期，实际举办日期{_day(held_on)}"
     ok = holding.held_in_month(held_on, month=month, year=ctx.programme.year)
     return (ONE if ok else NONE_), evidence, basis
 
@@ -369,7 +380,7 @@ def publicity_channels(f: Facts, ctx: Context) -> Outcome:
     hit = [c["label"] for c in channels if c["code"] in used]
     if not channels:
         return NONE_, (hold_id,), "方案未规定宣传渠道"
-    return Fraction(len(hit), len(channels)), (hold_id,), f"使用{len(hit)}/{len(channels)}个渠道：{'、'.join(hit) or '无'}"
+    return _share(len(hit), len(channels)), (hold_id,), f"使用{len(hit)}/{len(channels)}个渠道：{'、'.join(hit) or '无'}"
 
 
 def participant_breadth(f: Facts, ctx: Context) -> Outcome:
@@ -382,7 +393,7 @@ def participant_breadth(f: Facts, ctx: Context) -> Outcome:
     present = [c["label"] for c in categories if _positive(counts.get(c["code"]))]
     if not categories:
         return NONE_, (hold_id,), "方案未规定参与人员类别"
-    return Fraction(len(present), len(categories)), (hold_id,), f"{len(present)}/{len(categories)}类人员参与：{'、'.join(present) or '无'}"
+    return _share(len(present), len(categories)), (hold_id,), f"{len(present)}/{len(categories)}类人员参与：{'、'.join(present) or '无'}"
 
 
 def _positive(value) -> bool:
@@ -397,7 +408,7 @@ def summary_on_time(f: Facts, ctx: Context) -> Outcome:
     held_on = f.declaration["held_on"]
     due = holding.summary_due(held_on, ctx.programme.summary_due_days)
     done = _local(f.declaration["summarized_at"]).date()
-    basis = f"{held_on:%Y-%m-%d}举办，{done:%Y-%m-%d}总结（期限{due:%Y-%m-%d}）"
+    basis = f"{_day(held_on)}举办，{_day(done)}总结（期限{_day(due)}）"
     late = holding.summary_late(held_on, done, ctx.programme.summary_due_days)
     return (NONE_ if late else ONE), (hold_id, summarize_id), basis
 
@@ -416,11 +427,21 @@ def manual_score(f: Facts, ctx: Context) -> Outcome:
     raw = scores.get(ctx.indicator.code)
     if not evaluate_id or raw is None:
         return NONE_, (), "尚未评估打分"
+    fraction, basis = _graded(raw, top) if isinstance(raw, str | int | float) else _grade(raw, top)
+    return fraction, (evaluate_id,), basis
+
+
+def _grade(raw, top: Decimal | None) -> tuple[Fraction, str]:
+    """A score as typed by the assessor, as a share of the indicator's max (clamped to 0..1), and its basis."""
     score = _decimal(raw)
     if score is None or not top:
-        return NONE_, (evaluate_id,), f"评估分“{raw}”无法计分"
-    fraction = min(max(Fraction(score) / Fraction(top), NONE_), ONE)
-    return fraction, (evaluate_id,), f"评估打分{_number(score)}/{_number(top)}"
+        return NONE_, f"评估分“{raw}”无法计分"
+    fraction = NONE_ if score <= 0 else ONE if score >= top else Fraction(score) / Fraction(top)
+    return fraction, f"评估打分{_number(score)}/{_number(top)}"
+
+
+# The same few scores recur over a thousand units. Typed: 8, 8.0 and True stay apart.
+_graded = functools.lru_cache(maxsize=1024, typed=True)(_grade)
 
 
 RULES: dict[str, Rule] = {
@@ -498,16 +519,45 @@ def _points(weight: Decimal, fraction: Fraction) -> Decimal:
 # ------------------------------------------------------------------ computing
 
 
+def _cells(rule: Rule, ctx: Context, declared: Sequence[Facts]) -> list[IndicatorScore]:
+    """One indicator's cell for every declared unit, in one pass over them.
+
+    The points of a fraction are computed once: ONE and NONE_, which most rules return
+    themselves, by identity; any other share by numerator and denominator (cheaper to
+    hash than the Fraction).
+    """
+    code, label, weight = ctx.indicator.code, ctx.indicator.label, ctx.indicator.weight
+    full, zero, shares = _points(weight, ONE), _points(weight, NONE_), {}
+    cells = []
+    for facts in declared:
+        fraction, event_ids, basis = rule(facts, ctx)
+        if fraction is ONE:
+            got = full
+        elif fraction is NONE_:
+            got = zero
+        else:
+            key = fraction.numerator, fraction.denominator
+            got = shares.get(key)
+            if got is None:
+                got = shares[key] = _points(weight, fraction)
+        if len(event_ids) > 1:
+            event_ids = tuple(sorted(event_ids))
+        cells.append(IndicatorScore(code, label, weight, fraction, got, event_ids, basis))
+    return cells
+
+
 def assess_programme(programme: Programme, *, unit_ids: Sequence[int] | None = None) -> Scoreboard:
     """The scoreboard of every unit of `programme`, best first. Reads only; 3 queries.
 
     `unit_ids` limits the computation to those units (ranks are then among them only).
-    The per-indicator work (rule, context, points per fraction, the cells of units
-    without a declaration) is done once, so a unit costs one rule call per indicator.
+    The work goes indicator by indicator (`_cells`: one rule, one context, one pass over
+    the declared units); a unit without a declaration gets each indicator's blank cell.
     """
     indicators, problems = scheme_indicators(programme)
+    everyone = _facts(programme, unit_ids)
+    declared = [facts for facts in everyone if facts.declaration is not None]
     banner_rule = programme.banner_rule
-    columns = []  # per indicator: its rule, context, points cache and the cell of an undeclared unit
+    blanks, columns = [], []
     for indicator in indicators:
         rule = _rule_for(indicator)
         blank = IndicatorScore(
@@ -515,30 +565,16 @@ def assess_programme(programme: Programme, *, unit_ids: Sequence[int] | None = N
             points=_points(indicator.weight, NONE_), event_ids=(),
             basis=NOT_DECLARED if rule else "无计算规则，未计分",
         )
-        points = {NONE_: blank.points, ONE: _points(indicator.weight, ONE)}  # most rules return ONE or NONE_ themselves
-        columns.append((
-            indicator, rule, Context(programme=programme, indicator=indicator, banner_rule=banner_rule),
-            points, points[ONE], points[NONE_], blank,
-        ))
-    rows = []
-    for facts in _facts(programme, unit_ids):
-        if facts.declaration is None:
-            scores = tuple(column[-1] for column in columns)
+        blanks.append(blank)
+        if rule is None:
+            columns.append([blank] * len(declared))
         else:
-            cells = []
-            for indicator, rule, ctx, points, full, zero, blank in columns:
-                if rule is None:
-                    cells.append(blank)
-                    continue
-                fraction, event_ids, basis = rule(facts, ctx)
-                got = full if fraction is ONE else zero if fraction is NONE_ else points.get(fraction)
-                if got is None:
-                    got = points[fraction] = _points(indicator.weight, fraction)
-                cells.append(IndicatorScore(
-                    code=indicator.code, label=indicator.label, weight=indicator.weight, fraction=fraction,
-                    points=got, event_ids=tuple(sorted(event_ids)) if len(event_ids) > 1 else tuple(event_ids), basis=basis,
-                ))
-            scores = tuple(cells)
+            columns.append(_cells(rule, Context(programme=programme, indicator=indicator, banner_rule=banner_rule), declared))
+    cells = dict(zip([facts.unit.id for facts in declared], zip(*columns)))  # unit id → its cells, in scheme order
+    blanks = tuple(blanks)
+    rows = []
+    for facts in everyone:
+        scores = cells.get(facts.unit.id, blanks)
         rows.append((facts, scores, sum([s.points for s in scores], ZERO)))
     rows.sort(key=lambda row: (-row[2], row[0].unit.code))
     units, rank, previous = [], 0, None
