@@ -319,7 +319,7 @@ def step_lists(args) -> list[dict]:
     from workflow import inbox
     from workflow.permissions import REVIEW, SCHEDULE
     from workflow.selectors import declarations_visible_to
-    from workflow.views.pages import PAGE_SIZE, current_programme
+    from workflow.views.pages import current_programme, declaration_list_page, inbox_tab
 
     who = people()
     current = Programme.objects.get(code=CURRENT)
@@ -327,14 +327,10 @@ def step_lists(args) -> list[dict]:
     cases = []  # (label, user, url, product query, bare query, visible rows)
 
     def queue(user):  # what the queue page reads: the tabs' counts and the first page of rows
-        return lambda: (inbox.tab_counts(user), list(inbox.queue_for(user)[:PAGE_SIZE]))
+        return lambda: inbox_tab(user, "queue")
 
-    def listed(user, state=""):  # what the list page reads: the total and the first page of rows
-        def run():
-            qs = declarations_visible_to(user, programme=current).order_by("unit__code", "pk")
-            qs = qs.filter(state=state) if state else qs
-            return qs.count(), list(qs[:PAGE_SIZE])
-        return run
+    def listed(user, state=""):  # what the list page reads: the first page of rows and the total
+        return lambda: declaration_list_page(user, programme=current, state=state or None)
 
     for name in ("bench-lead-small", "bench-lead-large"):
         user = who[name]

@@ -16,7 +16,7 @@ from units.models import UnitRoleGroup
 from units.roles import PERM_OPERATE, PERM_SEAL, Role
 from workflow.models import Declaration
 from workflow.permissions import EVALUATE, REVIEW, SCHEDULE
-from workflow.selectors import declarations_visible_to
+from workflow.selectors import declarations_visible_to, unit_role_groups_of
 
 IN_HAND = (STATUS.ASSIGNED, STATUS.STARTED)
 UNIT_OPERATE = f"units.{PERM_OPERATE}"
@@ -61,7 +61,7 @@ def _claimable(user) -> Q:
     against the user's unit ids (under an OR: hashed once per statement). A member of that unit
     sees its declarations, so only office tasks probe their declaration for visibility.
     """
-    roles = UnitRoleGroup.objects.filter(group__user=user)
+    roles = unit_role_groups_of(user)
 
     def unit_pks(qs):
         return qs.values(pk=Cast("unit_id", CharField()))

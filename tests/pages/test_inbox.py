@@ -116,3 +116,24 @@ def test_the_task_page_opens_exactly_the_tasks_of_each_persons_inbox_and_queue(w
             if found:
                 opened.add(user.username)
     assert opened == {"edu-op", "reviewer", "scheduler"}  # summary; a claimed review and the other; schedule
+
+
+def test_the_declaration_list_pages_with_its_total_in_the_same_statement(client, world, django_assert_num_queries):
+    _submitted_units(world, 0, 60)
+    login(client, world.reviewer)
+    # session, user, the programme, its two permission sets, the page's rows with their total
+    with django_assert_num_queries(6):
+        first = client.get("/declarations/")
+    with django_assert_num_queries(6):
+        second = client.get("/declarations/", {"page": 2})
+    assert len(first.context["declarations"]) == 50 and len(second.context["declarations"]) == 10
+    assert "共 60 条" in first.content.decode() and "第1页，共2页" in first.content.decode()
+    listed = [d.pk for d in first.context["declarations"]] + [d.pk for d in second.context["declarations"]]
+    assert len(set(listed)) == 60
+    # past the end: the count, then the last page's rows
+    with django_assert_num_queries(8):
+        past = client.get("/declarations/", {"page": 99})
+    assert [d.pk for d in past.context["declarations"]] == listed[50:] and past.context["page"].number == 2
+    assert client.get("/declarations/", {"page": "x"}).context["page"].number == 1
+    assert client.get("/declarations/", {"page": 0}).context["page"].number == 2  # as Django's paginator: the last
+    assert "共 0 条" in client.get("/declarations/", {"state": "held"}).content.decode()

@@ -47,7 +47,7 @@ def search(request):
     page = None
     if form.is_valid():
         events = selectors.audit_search(request.user, **form.filters())
-        page = page_of(request, events)
+        page = page_of(events, request.GET.get("page"))
         for event in page:
             event.label = EVENT_LABELS.get(event.action, event.action)
             event.from_label, event.to_label = reports.state_label(event.from_state), reports.state_label(event.to_state)

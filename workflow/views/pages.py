@@ -12,9 +12,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery, Window
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -33,7 +33,7 @@ from workflow.forms import EvidenceForm, ExemplaryForm, ReasonForm
 from workflow.models import BEFORE_HELD, Declaration, DeadlineExtension, State
 from workflow.permissions import EVENT_LABELS, Action, can, is_office
 from workflow.reports import state_label
-from workflow.selectors import declaration_get, programme_accepting, declarations_visible_to, evidence_of, history_of, units_expected_to_declare, units_of
+from workflow.selectors import declaration_get, declaration_list_rows, programme_accepting, evidence_of, history_of, units_expected_to_declare, units_of
 
 
 def service_errors(view):
@@ -77,28 +77,50 @@ def programme_or_404(code: str | None) -> Programme:
 
 PAGE_SIZE = 50  # rows per page of the inbox tabs, the declaration list and the audit search
 
-TABS = {
-    "inbox": (inbox.tasks_for, "workflow/inbox.html"),
-    "queue": (inbox.queue_for, "workflow/inbox.html"),
-    "done": (inbox.done_by, "workflow/inbox.html"),
-}
+TABS = {"inbox": inbox.tasks_for, "queue": inbox.queue_for, "done": inbox.done_by}
 
 
-def page_of(request, qs, *, count: int | None = None):
-    """One page of `qs` (`?page=`, past the end: the last page); `count` when already known."""
+def page_of(qs, number, *, count: int | None = None, total_in_rows: bool = False) -> Page:
+    """Page `number` of `qs` (`?page=`; past the end: the last page, not a number: the first).
+
+    `count` when already known. `total_in_rows`: the rows carry the total (`COUNT(*) OVER ()`),
+    one statement where the paginator issues two (the count, then the slice); only a page with
+    no rows (an empty list, or past the end) costs the count. For lists of at most a few
+    thousand rows: the window reads every matching row, where the count only counts them.
+    """
     paginator = Paginator(qs, PAGE_SIZE)
     if count is not None:
         paginator.count = count  # a cached_property: set, it saves the COUNT(*) statement
-    page = paginator.get_page(request.GET.get("page"))
+    elif total_in_rows and (wanted := _page_number(number)) >= 1:
+        start = (wanted - 1) * PAGE_SIZE
+        rows = list(qs.annotate(total=Window(Count("*")))[start:start + PAGE_SIZE])
+        if rows:
+            paginator.count = rows[0].total
+            page = paginator.page(wanted)
+            page.object_list = rows
+            return page
+    page = paginator.get_page(number)
     page.object_list = list(page.object_list)
     return page
 
 
+def _page_number(number) -> int:
+    """`number` as the paginator reads it: not a whole number means the first page."""
+    try:
+        return int(number)
+    except (TypeError, ValueError):
+        return 1
+
+
+def inbox_tab(user, tab: str, number=None) -> tuple[dict[str, int], Page]:
+    """What an inbox tab reads: both badges' counts (待办's and 待领取's page count too) and one page."""
+    counts = inbox.tab_counts(user)
+    return counts, page_of(TABS[tab](user), number, count=counts.get(tab))
+
+
 def _inbox(request, tab: str):
-    select, template = TABS[tab]
-    counts = inbox.tab_counts(request.user)  # the badges; 待办's and 待领取's page count too
-    page = page_of(request, select(request.user), count=counts.get(tab))
-    return render(request, template, {
+    counts, page = inbox_tab(request.user, tab, request.GET.get("page"))
+    return render(request, "workflow/inbox.html", {
         "tab": tab, "rows": page.object_list, "page": page, "counts": counts, "now": timezone.now(),
         "may_start": DeclarationFlow.start.can_execute(request.user),
     })
@@ -172,14 +194,19 @@ def task_page(request, task_pk: int):
 
 # ------------------------------------------------------------------ declarations
 
+def declaration_list_page(user, *, programme: Programme | None, state: str | None = None, number=None) -> Page:
+    """What the declaration list reads: one page of rows and the total."""
+    rows = declaration_list_rows(user, programme=programme, state=state)
+    # One programme's list holds about one row per unit: small enough to carry its total.
+    return page_of(rows, number, total_in_rows=programme is not None)
+
+
 @login_required
 def declaration_list(request):
     programme = current_programme()
-    qs = declarations_visible_to(request.user, programme=programme).order_by("unit__code", "pk")
     state = request.GET.get("state")
-    if state in State.values:
-        qs = qs.filter(state=state)
-    page = page_of(request, qs)
+    page = declaration_list_page(request.user, programme=programme, state=state if state in State.values else None,
+                                 number=request.GET.get("page"))
     return render(request, "workflow/declaration_list.html", {
         "declarations": page.object_list, "page": page, "states": State.choices, "state": state, "programme": programme,
     })
