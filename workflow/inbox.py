@@ -7,8 +7,7 @@ the API lists any number of tasks with a constant number of SQL queries.
 """
 from __future__ import annotations
 
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Cast
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -16,7 +15,7 @@ from units.models import UnitRoleGroup
 from units.roles import PERM_OPERATE, PERM_SEAL, Role
 from workflow.models import Declaration
 from workflow.permissions import EVALUATE, REVIEW, SCHEDULE
-from workflow.selectors import declarations_visible_to, unit_role_groups_of
+from workflow.selectors import declarations_visible_to, unit_ids_of
 
 IN_HAND = (STATUS.ASSIGNED, STATUS.STARTED)
 UNIT_OPERATE = f"units.{PERM_OPERATE}"
@@ -29,11 +28,16 @@ def _flow_tasks() -> QuerySet[Task]:
     return Task.objects.filter(process__flow_class=DeclarationFlow)
 
 
+# What an inbox row shows of the task itself (the pages and the API): the task's data, seed
+# and permission columns, and the owner's other columns, stay in the database.
+ROW_FIELDS = ("flow_task", "status", "created", "finished", "owner__username")
+
+
 def _rows(qs: QuerySet[Task]) -> QuerySet[Task]:
     """What an inbox row shows, joined in the same statement (each a primary-key probe of the
     declaration; `order_by()` drops the model's ordering, which would join programme and unit)."""
     declaration = Declaration.objects.filter(pk=OuterRef("process__artifact_object_id")).order_by()
-    return qs.select_related("owner").annotate(
+    return qs.select_related("owner").only(*ROW_FIELDS).annotate(
         declaration_id=F("process__artifact_object_id"),
         unit_name=Subquery(declaration.values("unit__name")[:1]),
         theme=Subquery(declaration.values("theme")[:1]),
@@ -61,13 +65,8 @@ def _claimable(user) -> Q:
     against the user's unit ids (under an OR: hashed once per statement). A member of that unit
     sees its declarations, so only office tasks probe their declaration for visibility.
     """
-    roles = unit_role_groups_of(user)
-
-    def unit_pks(qs):
-        return qs.values(pk=Cast("unit_id", CharField()))
-
-    wanted = Q(owner_permission=UNIT_OPERATE, owner_permission_obj_pk__in=unit_pks(roles)) | Q(
-        owner_permission=UNIT_SEAL, owner_permission_obj_pk__in=unit_pks(roles.filter(role=Role.LEADER)))
+    wanted = Q(owner_permission=UNIT_OPERATE, owner_permission_obj_pk__in=unit_ids_of(user, as_text=True)) | Q(
+        owner_permission=UNIT_SEAL, owner_permission_obj_pk__in=unit_ids_of(user, leaders_only=True, as_text=True))
     office = [perm for perm in (REVIEW, SCHEDULE, EVALUATE) if user.has_perm(perm)]
     if office:
         wanted |= Q(owner_permission__in=office) & Q(_declaration_in(declarations_visible_to(user)))
