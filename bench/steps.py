@@ -456,7 +456,6 @@ def step_assessment(args) -> list[dict]:
 def step_verify(args) -> list[dict]:
     import resource
 
-    from django.conf import settings
     from django.db import connection, transaction
 
     from workflow import audit
@@ -495,7 +494,7 @@ def step_verify(args) -> list[dict]:
     # On a shared machine the wall clock also counts other people's work: events per CPU
     # second of Python (this process and its verification processes; PostgreSQL's share
     # runs elsewhere) show what the hashing costs.
-    workers = settings.AUDIT_VERIFY_WORKERS if result.events >= audit.PARALLEL_MIN_EVENTS else 1
+    workers = result.processes
     p = {"events": result.events, "seconds": round(best, 2), "events_s": round(rate), "runs": args.verify_runs,
          "workers": workers, "events_per_cpu_s": round(result.events / statistics.median(cpu))}
     b = {"seconds": round(statistics.median(bare_times), 2), "events_s": round(result.events / statistics.median(bare_times))}

@@ -132,6 +132,7 @@ class Verification:
     checkpoints: int
     message: str
     event_id: int | None = None
+    processes: int = 1  # how many processes checked the events
 
     def __str__(self) -> str:
         return self.message
@@ -234,8 +235,9 @@ def _checkpoint_hash(*, heads: dict, chains: int, events: int, created_at: dt.da
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _fail(events: int, chains: int, checkpoints: int, message: str, event_id: int | None = None) -> Verification:
-    return Verification(False, events, chains, checkpoints, message, event_id)
+def _fail(events: int, chains: int, checkpoints: int, message: str, event_id: int | None = None, *,
+          processes: int = 1) -> Verification:
+    return Verification(False, events, chains, checkpoints, message, event_id, processes)
 
 
 def verify(*, chunk_size: int = 20_000, workers: int | None = None) -> Verification:
@@ -276,34 +278,36 @@ def verify(*, chunk_size: int = 20_000, workers: int | None = None) -> Verificat
         # 2. every event, chain by chain (in ranges of chains, in order, when in parallel).
         if snapshot_of_its_own and workers > 1 and sum(seq for seq, _head in recorded.values()) >= PARALLEL_MIN_EVENTS:
             runs = _check_in_parallel(recorded, known, workers, chunk_size)
+            processes = len(runs) - 1  # one per range; the global chain was checked in this one
         else:
-            runs = [check(_stream(chunk_size), known)]
+            runs, processes = [check(_stream(chunk_size), known)], 1
         heads: dict[str, tuple[int, str]] = {}
         events = 0
         for run in runs:
             events += run.events
             heads.update(run.heads)
             if run.problem:
-                return _fail(events, len(heads), checkpoints, *run.problem)
+                return _fail(events, len(heads), checkpoints, *run.problem, processes=processes)
 
     # 3. the recorded heads: nothing cut off the end.
     for key, (seq, head) in recorded.items():
         found = heads.get(key)
         if found is None:
-            return _fail(events, len(heads), checkpoints, f"{chain_label(key)}的审计事件全部缺失（应有{seq}条）。")
+            return _fail(events, len(heads), checkpoints, f"{chain_label(key)}的审计事件全部缺失（应有{seq}条）。", processes=processes)
         if found != (seq, head):
             return _fail(events, len(heads), checkpoints,
-                         f"{chain_label(key)}的审计事件只剩{found[0]}条，应有{seq}条：末尾事件被删除。")
+                         f"{chain_label(key)}的审计事件只剩{found[0]}条，应有{seq}条：末尾事件被删除。", processes=processes)
     for key in heads.keys() - recorded.keys():
-        return _fail(events, len(heads), checkpoints, f"{chain_label(key)}的链头记录缺失。")
+        return _fail(events, len(heads), checkpoints, f"{chain_label(key)}的链头记录缺失。", processes=processes)
 
     # 4. checkpoints: every chain they saw must still reach at least that far.
     for key, (seq, _hash) in known.items():
         found = heads.get(key)
         if found is None or found[0] < seq:
             return _fail(events, len(heads), checkpoints,
-                         f"检查点记录的{chain_label(key)}（{seq}条）已不完整：整条链被删除或截断。")
-    return Verification(True, events, len(heads), checkpoints, f"OK：{events}条审计事件、{len(heads)}条链、{checkpoints}个检查点校验通过。")
+                         f"检查点记录的{chain_label(key)}（{seq}条）已不完整：整条链被删除或截断。", processes=processes)
+    return Verification(True, events, len(heads), checkpoints, f"OK：{events}条审计事件、{len(heads)}条链、{checkpoints}个检查点校验通过。",
+                        processes=processes)
 
 
 @transaction.atomic

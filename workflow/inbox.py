@@ -11,8 +11,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from units.models import UnitRoleGroup
-from units.roles import PERM_OPERATE, PERM_SEAL, Role
+from units.models import Unit
+from units.roles import PERM_OPERATE, PERM_SEAL
 from workflow.models import Declaration
 from workflow.permissions import EVALUATE, REVIEW, SCHEDULE
 from workflow.selectors import declarations_visible_to, unit_ids_of
@@ -137,8 +137,8 @@ def _sees_declaration_of(user, task: Task) -> bool:
 
 def _may_claim(user, task: Task) -> bool:
     """`_claimable` for one unassigned task (keep the two alike: tests compare them)."""
-    if task.owner_permission in (UNIT_OPERATE, UNIT_SEAL):
-        roles = UnitRoleGroup.objects.filter(group__user=user, unit_id=task.owner_permission_obj_pk)
-        return (roles.filter(role=Role.LEADER) if task.owner_permission == UNIT_SEAL else roles).exists()
+    if task.owner_permission in (UNIT_OPERATE, UNIT_SEAL):  # the task's unit is one of the user's (as leader, to seal)
+        mine = unit_ids_of(user, leaders_only=task.owner_permission == UNIT_SEAL)
+        return Unit.objects.filter(pk=task.owner_permission_obj_pk, pk__in=mine).exists()
     return task.owner_permission in (REVIEW, SCHEDULE, EVALUATE) and user.has_perm(task.owner_permission) and \
         _sees_declaration_of(user, task)
