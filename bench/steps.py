@@ -394,7 +394,8 @@ def step_lists(args) -> list[dict]:
 def step_assessment(args) -> list[dict]:
     """bench-p00 as seeded (its ~10 events per unit among the 1,000,000), then the same
     programme over about 1,000,000 events of its own (DESIGN §9: "one programme's
-    assessment over 1,000,000 events"), each beside the bare GROUP BY over the same rows."""
+    assessment over 1,000,000 events"), each beside the bare GROUP BY over the same rows.
+    The target applies to the second, as DESIGN §9 states it; the first is shown for scale."""
     from django.db import connection
     from django.db.models import Count, Max
 
@@ -413,17 +414,19 @@ def step_assessment(args) -> list[dict]:
             .values("unit_id", "declaration_id").order_by().annotate(n=Count("id"), last=Max("id"))
         )
 
-    def measure(samples: int, label: str) -> dict:
+    def measure(samples: int, label: str, *, target: bool) -> dict:
         product(), bare()  # warm
         p, b = interleaved([(product, bare)] * samples)
         p, b = summary(p), summary(b)
         p["sql"], b["sql"] = sql_count(product), sql_count(bare)
         events = AuditEvent.objects.filter(programme=programme).count()
         ratio = p["p50_ms"] / b["p50_ms"]
-        return row("4 assessment", f"assess_programme (bench-p00{label}: {events} events, {len(product().units)} units) "
-                   "vs bare GROUP BY", p, b, ratio=ratio, target="≤ 2× time", ok=ratio <= 2)
+        path = f"assess_programme (bench-p00{label}: {events} events, {len(product().units)} units) vs bare GROUP BY"
+        if not target:  # shown for scale: scoring 1,000 units costs the same Python whatever the events
+            return row("4 assessment", path, p, b, ratio=ratio, target="— (§9 sets ≤ 2× at 1,000,000 events)", ok=None)
+        return row("4 assessment", path, p, b, ratio=ratio, target="≤ 2× time", ok=ratio <= 2)
 
-    rows = [measure(args.samples, "")]
+    rows = [measure(args.samples, "", target=False)]
     connection.close()  # a fresh session: the temporary table below must shadow the real one for every query
     with connection.cursor() as cursor:
         cursor.execute("SET temp_buffers = '256MB'")  # before the session's first temporary table
@@ -442,7 +445,7 @@ def step_assessment(args) -> list[dict]:
             cursor.execute(f"CREATE INDEX ON workflow_auditevent ({columns})")
         cursor.execute("ANALYZE workflow_auditevent")
     try:
-        rows.append(measure(max(3, args.samples // 4), ", all events re-pointed at it"))
+        rows.append(measure(max(3, args.samples // 4), ", all events re-pointed at it", target=True))
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE pg_temp.workflow_auditevent")

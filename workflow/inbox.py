@@ -1,117 +1,166 @@
 """The task inbox: 待办 (assigned to me), 待领取 (my groups' queue), 已办 (done by me).
 
-Each function is one queryset over viewflow's Task table, scoped by the same membership
-join as `workflow.selectors.declarations_visible_to` (never guardian's generic tables),
-and annotated with what a row shows (unit, theme, state, declaration id), so a page or
-the API lists any number of tasks with a constant number of SQL queries.
+Each list is one queryset over `TaskRow` (viewflow's tasks of the declaration flow joined to
+their declaration and unit by a database view), scoped by the same rule as
+`workflow.selectors.declarations_visible_to` (a membership semi-join, never guardian's generic
+tables), so a page or the API lists any number of tasks with a constant number of SQL queries.
+An inbox page reads both tabs' badges and its rows in one statement (`open_page`).
 """
 from __future__ import annotations
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from functools import reduce
+from operator import or_
+
+from django.db.models import Count, F, Q, QuerySet, Window
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from units.models import Unit
-from units.roles import PERM_OPERATE, PERM_SEAL
-from workflow.models import Declaration
-from workflow.permissions import EVALUATE, REVIEW, SCHEDULE
-from workflow.selectors import declarations_visible_to, unit_ids_of
+from units.roles import PERM_OPERATE, PERM_SEAL, Role
+from workflow.models import TaskRow
+from workflow.permissions import EVALUATE, REVIEW, SCHEDULE, is_office
+from workflow.selectors import declarations_visible_to, unit_ids_of, unit_roles_of
 
 IN_HAND = (STATUS.ASSIGNED, STATUS.STARTED)
 UNIT_OPERATE = f"units.{PERM_OPERATE}"
 UNIT_SEAL = f"units.{PERM_SEAL}"
+OFFICE_TASK_PERMS = (REVIEW, SCHEDULE, EVALUATE)
+
+# What an inbox row shows (the pages and the API): the view's other columns stay in the database.
+ROW_FIELDS = ("flow_task", "status", "created", "finished", "owner__username", "declaration", "unit_name", "theme",
+              "declaration_state")
 
 
-def _flow_tasks() -> QuerySet[Task]:
-    from workflow.flows import DeclarationFlow
-
-    return Task.objects.filter(process__flow_class=DeclarationFlow)
+PAGE_FIELDS = ("owner", *(name for name in ROW_FIELDS if not name.startswith("owner__")))
 
 
-# What an inbox row shows of the task itself (the pages and the API): the task's data, seed
-# and permission columns, and the owner's other columns, stay in the database.
-ROW_FIELDS = ("flow_task", "status", "created", "finished", "owner__username")
+def _rows(qs: QuerySet[TaskRow]) -> QuerySet[TaskRow]:
+    return qs.select_related("owner").only(*ROW_FIELDS)
 
 
-def _rows(qs: QuerySet[Task]) -> QuerySet[Task]:
-    """What an inbox row shows, joined in the same statement (each a primary-key probe of the
-    declaration; `order_by()` drops the model's ordering, which would join programme and unit)."""
-    declaration = Declaration.objects.filter(pk=OuterRef("process__artifact_object_id")).order_by()
-    return qs.select_related("owner").only(*ROW_FIELDS).annotate(
-        declaration_id=F("process__artifact_object_id"),
-        unit_name=Subquery(declaration.values("unit__name")[:1]),
-        theme=Subquery(declaration.values("theme")[:1]),
-        declaration_state=Subquery(declaration.values("state")[:1]),
-    )
+def _any(conditions: list[Q]) -> Q | None:
+    return reduce(or_, conditions) if conditions else None
 
 
-def _declaration_in(declarations: QuerySet[Declaration]) -> Exists:
-    """The task's declaration is one of `declarations`: a correlated EXISTS, one index probe per
-    candidate task, where `artifact IN (…)` would hash every declaration the user may see."""
-    return Exists(declarations.filter(pk=OuterRef("process__artifact_object_id")))
+class _Scope:
+    """The inbox rule for one person, as conditions on `TaskRow`'s columns.
 
-
-def _mine(user) -> Q:
-    """Open tasks assigned to `user` (待办) whose declaration they may still see (the cheap
-    column tests first: PostgreSQL keeps this order and probes the declaration last)."""
-    return Q(owner=user, status__in=IN_HAND) & Q(_declaration_in(declarations_visible_to(user)))
-
-
-def _claimable(user) -> Q:
-    """Unassigned tasks `user` may claim (待领取): their units' unit tasks, their office role's tasks.
-
-    A unit task carries its declaration's unit in `owner_permission_obj_pk` (flows:
-    `.Permission(…, obj=declaration_unit)`), so the roles are matched on the task row itself
-    against the user's unit ids (under an OR: hashed once per statement). A member of that unit
-    sees its declarations, so only office tasks probe their declaration for visibility.
+    `visible` is `declarations_visible_to`'s rule on the task's declaration: a unit person's
+    units, and for the office every declaration its unit has submitted. A condition that
+    cannot hold for this person is left out rather than sent to PostgreSQL to plan: the
+    membership tests of someone who holds no unit role (`unit_roles_of`, one small statement),
+    the office's tasks for someone without an office permission. None: no task at all.
     """
-    wanted = Q(owner_permission=UNIT_OPERATE, owner_permission_obj_pk__in=unit_ids_of(user, as_text=True)) | Q(
-        owner_permission=UNIT_SEAL, owner_permission_obj_pk__in=unit_ids_of(user, leaders_only=True, as_text=True))
-    office = [perm for perm in (REVIEW, SCHEDULE, EVALUATE) if user.has_perm(perm)]
-    if office:
-        wanted |= Q(owner_permission__in=office) & Q(_declaration_in(declarations_visible_to(user)))
-    return Q(status=STATUS.NEW, owner__isnull=True) & wanted
+
+    def __init__(self, user):
+        roles = unit_roles_of(user)
+        self.visible = _any(
+            ([Q(unit_id__in=unit_ids_of(user))] if roles else [])
+            + ([Q(first_submitted_at__isnull=False)] if is_office(user) else [])
+        )
+        # 待办: open tasks assigned to `user` whose declaration they may still see.
+        self.mine = Q(owner=user, status__in=IN_HAND) & self.visible if self.visible is not None else None
+        # 待领取: a unit task carries its declaration's unit in `owner_permission_obj_pk` (flows:
+        # `.Permission(…, obj=declaration_unit)`), matched against the user's units on the row itself.
+        wanted = []
+        if roles:
+            wanted.append(Q(owner_permission=UNIT_OPERATE, owner_permission_obj_pk__in=unit_ids_of(user, as_text=True)))
+        if Role.LEADER in roles:
+            wanted.append(Q(owner_permission=UNIT_SEAL,
+                            owner_permission_obj_pk__in=unit_ids_of(user, leaders_only=True, as_text=True)))
+        office = [perm for perm in OFFICE_TASK_PERMS if user.has_perm(perm)]
+        if office and self.visible is not None:
+            wanted.append(Q(owner_permission__in=office) & self.visible)
+        claim = _any(wanted)
+        self.claimable = Q(status=STATUS.NEW, owner__isnull=True) & claim if claim is not None else None
+
+    def filter(self, *conditions: Q | None) -> QuerySet[TaskRow]:
+        """Rows meeting any of `conditions` (None: a condition that holds for no row)."""
+        wanted = _any([c for c in conditions if c is not None])
+        return TaskRow.objects.filter(wanted) if wanted is not None else TaskRow.objects.none()
 
 
 def _active(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
-def tasks_for(user) -> QuerySet[Task]:
+def tasks_for(user) -> QuerySet[TaskRow]:
     """待办: open tasks assigned to `user`, oldest first."""
     if not _active(user):
-        return Task.objects.none()
-    return _rows(_flow_tasks().filter(_mine(user))).order_by("created", "pk")
+        return TaskRow.objects.none()
+    scope = _Scope(user)
+    return _rows(scope.filter(scope.mine)).order_by("created", "pk")
 
 
-def queue_for(user) -> QuerySet[Task]:
+def queue_for(user) -> QuerySet[TaskRow]:
     """待领取: unassigned tasks `user` may claim, oldest first."""
     if not _active(user):
-        return Task.objects.none()
-    return _rows(_flow_tasks().filter(_claimable(user))).order_by("created", "pk")
+        return TaskRow.objects.none()
+    scope = _Scope(user)
+    return _rows(scope.filter(scope.claimable)).order_by("created", "pk")
 
 
-def done_by(user) -> QuerySet[Task]:
+def open_tasks(user) -> QuerySet[TaskRow]:
+    """待办 and 待领取 together: every open task `user` may work on or claim."""
+    if not _active(user):
+        return TaskRow.objects.none()
+    scope = _Scope(user)
+    return _rows(scope.filter(scope.mine, scope.claimable))
+
+
+def done_by(user) -> QuerySet[TaskRow]:
     """已办: tasks `user` completed, newest first."""
     if not _active(user):
-        return Task.objects.none()
-    qs = _flow_tasks().filter(_declaration_in(declarations_visible_to(user)), owner=user, status=STATUS.DONE)
-    return _rows(qs).order_by("-finished", "-pk")
+        return TaskRow.objects.none()
+    scope = _Scope(user)
+    done = Q(owner=user, status=STATUS.DONE) & scope.visible if scope.visible is not None else None
+    return _rows(scope.filter(done)).order_by("-finished", "-pk")
+
+
+def _counts(*, window: bool) -> dict:
+    """待办's and 待领取's counts: a task of 待办 has `user` as owner, one of 待领取 has none."""
+    wrap = Window if window else (lambda aggregate: aggregate)
+    return {"inbox": wrap(Count("pk", filter=Q(owner__isnull=False))), "queue": wrap(Count("pk", filter=Q(owner__isnull=True)))}
 
 
 def tab_counts(user) -> dict[str, int]:
     """How many tasks wait in 待办 and in 待领取: one statement for both tabs' badges."""
     if not _active(user):
         return {"inbox": 0, "queue": 0}
-    # A task of 待办 has `user` as owner, one of 待领取 has none: the owner tells them apart.
-    return _flow_tasks().filter(_mine(user) | _claimable(user)).aggregate(
-        inbox=Count("pk", filter=Q(owner__isnull=False)), queue=Count("pk", filter=Q(owner__isnull=True)))
+    scope = _Scope(user)
+    return scope.filter(scope.mine, scope.claimable).aggregate(**_counts(window=False))
+
+
+def open_page(user, tab: str, *, start: int, size: int) -> tuple[dict[str, int] | None, list[TaskRow]]:
+    """Rows `start` to `start + size` of 待办 (`tab` "inbox") or 待领取 ("queue"), oldest first, and
+    both tabs' counts, in one statement.
+
+    The statement reads the open tasks of both tabs, this tab's first, each row carrying the
+    two counts (window aggregates over all of them, taken before the LIMIT); the other tab's
+    rows that fill a short page are dropped here. Counts None for a page past the end of both
+    tabs: the caller counts on its own then.
+    """
+    if not _active(user):
+        return {"inbox": 0, "queue": 0}, []
+    scope = _Scope(user)
+    queue = tab == "queue"
+    this_tab_first = F("owner_id").asc(nulls_first=True) if queue else F("owner_id").asc(nulls_last=True)
+    rows = list(
+        # No owner join: a page shows no owner (a row of 待办 is `user`'s, one of 待领取 nobody's).
+        scope.filter(scope.mine, scope.claimable).only(*PAGE_FIELDS).annotate(**{
+            f"{name}_count": window for name, window in _counts(window=True).items()
+        }).order_by(this_tab_first, "created", "pk")[start:start + size]
+    )
+    if not rows:  # nothing open at all, or a page past the end of both tabs
+        return ({"inbox": 0, "queue": 0} if start == 0 else None), []
+    counts = {"inbox": rows[0].inbox_count, "queue": rows[0].queue_count}
+    return counts, [row for row in rows if (row.owner_id is None) == queue]
 
 
 def task_for(user, task_pk) -> Task:
     """One open task `user` may work on or claim; `Task.DoesNotExist` for missing and not-yours alike.
 
-    The task by its key, then the scope of 待办 (`_mine`) or 待领取 (`_claimable`) decided on
+    The task by its key, then the scope of 待办 (`_Scope.mine`) or 待领取 (`.claimable`) decided on
     that one row: a key lookup and at most one probe, where the lists' combined condition costs
     more to build and plan than to run for a single task.
     """
@@ -121,7 +170,9 @@ def task_for(user, task_pk) -> Task:
         raise Task.DoesNotExist from None
     if not _active(user):
         raise Task.DoesNotExist
-    task = _flow_tasks().select_related("process", "owner").get(pk=pk)
+    from workflow.flows import DeclarationFlow
+
+    task = Task.objects.select_related("process", "owner").get(pk=pk, process__flow_class=DeclarationFlow)
     if task.owner_id is not None:
         allowed = task.owner_id == user.pk and task.status in IN_HAND and _sees_declaration_of(user, task)
     else:
@@ -136,9 +187,9 @@ def _sees_declaration_of(user, task: Task) -> bool:
 
 
 def _may_claim(user, task: Task) -> bool:
-    """`_claimable` for one unassigned task (keep the two alike: tests compare them)."""
+    """`_Scope.claimable` for one unassigned task (keep the two alike: tests compare them)."""
     if task.owner_permission in (UNIT_OPERATE, UNIT_SEAL):  # the task's unit is one of the user's (as leader, to seal)
         mine = unit_ids_of(user, leaders_only=task.owner_permission == UNIT_SEAL)
         return Unit.objects.filter(pk=task.owner_permission_obj_pk, pk__in=mine).exists()
-    return task.owner_permission in (REVIEW, SCHEDULE, EVALUATE) and user.has_perm(task.owner_permission) and \
+    return task.owner_permission in OFFICE_TASK_PERMS and user.has_perm(task.owner_permission) and \
         _sees_declaration_of(user, task)

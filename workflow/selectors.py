@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -29,6 +30,12 @@ from workflow.permissions import is_assessor, is_office
 PLACED = (State.SCHEDULED, State.HELD, State.SUMMARIZED, State.EVALUATED)
 
 
+def _membership_sql(column: str) -> str:
+    """`column` of the unit role groups `user` (the one parameter) belongs to."""
+    return (f"SELECT {column} FROM {UnitRoleGroup._meta.db_table} urg "
+            f"JOIN {get_user_model().groups.through._meta.db_table} ug ON ug.group_id = urg.group_id WHERE ug.user_id = %s")
+
+
 def unit_ids_of(user, *, leaders_only: bool = False, as_text: bool = False) -> RawSQL:
     """Ids of the units where `user` is operator or leader (leader only, with `leaders_only`), as
     a subquery (`unit_id__in=unit_ids_of(user)`), not a list; `as_text` to match a text column
@@ -39,14 +46,22 @@ def unit_ids_of(user, *, leaders_only: bool = False, as_text: bool = False) -> R
     to build and compile, each of the up to four times one list statement embeds it: more than
     PostgreSQL needs to run it.
     """
-    unit_id = "CAST(urg.unit_id AS varchar)" if as_text else "urg.unit_id"
-    sql = (f"SELECT {unit_id} FROM {UnitRoleGroup._meta.db_table} urg "
-           f"JOIN {get_user_model().groups.through._meta.db_table} ug ON ug.group_id = urg.group_id WHERE ug.user_id = %s")
+    sql = _membership_sql("CAST(urg.unit_id AS varchar)" if as_text else "urg.unit_id")
     params = [user.pk]
     if leaders_only:
         sql += " AND urg.role = %s"
         params.append(Role.LEADER)
     return RawSQL(sql, params)
+
+
+def unit_roles_of(user) -> frozenset[str]:
+    """The unit roles `user` holds in any unit (operator, leader): one small statement, so a
+    caller leaves out the membership tests of someone who holds none (the office)."""
+    if not (user and user.is_authenticated):
+        return frozenset()
+    with connection.cursor() as cursor:
+        cursor.execute(_membership_sql("DISTINCT urg.role"), [user.pk])
+        return frozenset(role for (role,) in cursor.fetchall())
 
 
 def units_of(user) -> QuerySet[Unit]:

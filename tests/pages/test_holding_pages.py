@@ -27,7 +27,7 @@ def png(name: str = "LOGO.png") -> SimpleUploadedFile:
 
 
 def task_url(client, user, declaration) -> str:
-    task = (inbox.tasks_for(user) | inbox.queue_for(user)).get(process__artifact_object_id=declaration.pk)
+    task = inbox.open_tasks(user).get(declaration=declaration)
     if task.owner_id is None:
         assert client.post(f"/tasks/{task.pk}/", {"claim": "1"}).status_code == 302
     return f"/tasks/{task.pk}/"

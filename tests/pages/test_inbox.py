@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from viewflow.workflow.models import Task
 
 from tests.factories import UnitFactory, person
 from tests.pages.conftest import login
@@ -46,7 +47,8 @@ def _submitted_units(world, start: int, stop: int, *, claim_by=None):
         world.declaration("submitted", unit=unit, people=people, theme=f"主题{i}")
     DeclarationFlow.adopt_all()
     if claim_by is not None:
-        for task in inbox.queue_for(claim_by)[: (stop - start) // 2]:
+        for row in inbox.queue_for(claim_by)[: (stop - start) // 2]:
+            task = Task.objects.get(pk=row.pk)
             task.flow_task.activation_class(task).assign(claim_by)
 
 
@@ -81,7 +83,8 @@ def test_the_queue_pages_through_every_task_oldest_first_and_counts_each_tab_onc
     assert seen == [t.pk for t in inbox.queue_for(world.reviewer)] and len(seen) == 60
     assert second.context["counts"] == {"inbox": 0, "queue": 60} and "上一页" in second.content.decode()
     assert len(client.get("/queue/", {"page": 99}).context["rows"]) == 10  # past the end: the last page
-    # session, user, its two permission sets, the tab counts, the page's rows, may-start
+    # session, user, its two permission sets, its unit roles, the page's rows with both tabs'
+    # counts (one statement), may-start
     with django_assert_num_queries(7):
         client.get("/queue/")
 
@@ -89,15 +92,13 @@ def test_the_queue_pages_through_every_task_oldest_first_and_counts_each_tab_onc
 def test_the_task_page_opens_exactly_the_tasks_of_each_persons_inbox_and_queue(world, flowing):
     """`task_for` decides on one row what 待办 and 待领取 decide for lists: the same answer for
     every person and every task (unit tasks, office tasks, claimed, done, another unit's)."""
-    from viewflow.workflow.models import Task
-
     flowing("held")  # the summary task, in the operator's hands
     flowing("submitted", unit=world.other_unit, theme="他单位报送")
     for state in ("drafted", "returned", "reviewed"):  # a fill, a revise and a schedule task; units nobody here belongs to
         unit = UnitFactory(code=f"kf-{state}", name=f"开福区{state}局")
         people = (person(f"{state}-op", Role.OPERATOR, unit), person(f"{state}-lead", Role.LEADER, unit))
         DeclarationFlow.adopt.run(declaration=world.declaration(state, unit=unit, people=people))
-    review = inbox.queue_for(world.reviewer).first()
+    review = Task.objects.get(pk=inbox.queue_for(world.reviewer).first().pk)
     review.flow_task.activation_class(review).assign(world.reviewer)  # one office task in hand
     people = [world.operator, world.leader, world.other_operator, world.other_leader, world.reviewer,
               world.scheduler, world.assessor, world.administrator]
@@ -137,3 +138,30 @@ def test_the_declaration_list_pages_with_its_total_in_the_same_statement(client,
     assert client.get("/declarations/", {"page": "x"}).context["page"].number == 1
     assert client.get("/declarations/", {"page": 0}).context["page"].number == 2  # as Django's paginator: the last
     assert "共 0 条" in client.get("/declarations/", {"state": "held"}).content.decode()
+
+
+def test_each_tab_lists_only_its_own_tasks_when_both_wait(client, world, django_assert_num_queries):
+    """One statement reads both tabs (this tab's rows first): a short page never shows the other tab's tasks."""
+    _submitted_units(world, 0, 66, claim_by=world.reviewer)  # 33 claimed (待办), 33 waiting (待领取)
+    login(client, world.reviewer)
+    mine = set(inbox.tasks_for(world.reviewer).values_list("pk", flat=True))
+    waiting = list(inbox.queue_for(world.reviewer).values_list("pk", flat=True))
+    assert len(mine) == len(waiting) == 33
+    for url, expected in (("/", sorted(mine)), ("/queue/", waiting)):
+        response = client.get(url)
+        assert [t.pk for t in response.context["rows"]] == expected  # oldest first, none of the other tab
+        assert response.context["counts"] == {"inbox": 33, "queue": 33}
+    assert len(client.get("/", {"page": 7}).context["rows"]) == 33  # past the end of both tabs: the last page
+    # Past this tab's end (33 rows, one page), a rare case: the counts come from the first statement,
+    # then the last page is read as a list of its own (its unit roles and its rows): 7 + 2.
+    with django_assert_num_queries(9):
+        response = client.get("/", {"page": 2})
+    assert [t.pk for t in response.context["rows"]] == sorted(mine) and response.context["counts"]["inbox"] == 33
+
+
+def test_someone_with_nothing_open_sees_empty_tabs_in_one_statement(client, world, django_assert_num_queries):
+    login(client, world.assessor)
+    with django_assert_num_queries(7):  # session, user, permissions ×2, unit roles, the page, may-start
+        response = client.get("/queue/")
+    assert response.context["counts"] == {"inbox": 0, "queue": 0} and list(response.context["rows"]) == []
+    assert "暂无待领取的任务。" in response.content.decode()

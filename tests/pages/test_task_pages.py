@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def open_task(user, declaration):
-    return (inbox.tasks_for(user) | inbox.queue_for(user)).get(process__artifact_object_id=declaration.pk)
+    return inbox.open_tasks(user).get(declaration=declaration)
 
 
 def claim(client, user, declaration):

@@ -113,8 +113,21 @@ def _page_number(number) -> int:
 
 
 def inbox_tab(user, tab: str, number=None) -> tuple[dict[str, int], Page]:
-    """What an inbox tab reads: both badges' counts (待办's and 待领取's page count too) and one page."""
-    counts = inbox.tab_counts(user)
+    """What an inbox tab reads: both badges' counts (待办's and 待领取's page count too) and one page.
+
+    待办 and 待领取: one statement (`inbox.open_page`). A page past the tab's end (the last page
+    is shown) and 已办 count first, then read the page.
+    """
+    counts = None
+    if tab in ("inbox", "queue") and (wanted := _page_number(number)) >= 1:
+        counts, rows = inbox.open_page(user, tab, start=(wanted - 1) * PAGE_SIZE, size=PAGE_SIZE)
+        if rows or (counts and not counts[tab]):
+            paginator = Paginator(rows, PAGE_SIZE)
+            paginator.count = counts[tab]
+            page = paginator.page(wanted if rows else 1)
+            page.object_list = rows
+            return counts, page
+    counts = counts or inbox.tab_counts(user)
     return counts, page_of(TABS[tab](user), number, count=counts.get(tab))
 
 
@@ -251,9 +264,7 @@ def declaration_detail(request, pk: int):
             ("contact_name", declaration.contact_name), ("contact_phone", declaration.contact_phone),
         ]
     ]
-    open_task = (inbox.tasks_for(request.user) | inbox.queue_for(request.user)).filter(
-        process__artifact_object_id=declaration.pk
-    ).first()
+    open_task = inbox.open_tasks(request.user).filter(declaration=declaration).order_by("created", "pk").first()
     may_upload = declaration.state in services.EVIDENCE_STATES and can(request.user, Action.UPLOAD_EVIDENCE, declaration)
     may_mark = declaration.state in services.EXEMPLARY_STATES and can(request.user, Action.MARK_EXEMPLARY, declaration)
     return render(request, "workflow/declaration_detail.html", {
