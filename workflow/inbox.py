@@ -29,8 +29,7 @@ OFFICE_TASK_PERMS = (REVIEW, SCHEDULE, EVALUATE)
 # What an inbox row shows (the pages and the API): the view's other columns stay in the database.
 ROW_FIELDS = ("flow_task", "status", "created", "finished", "owner__username", "declaration", "unit_name", "theme",
               "declaration_state")
-
-
+# An inbox page shows no owner (a row of 待办 is the reader's, one of 待领取 nobody's): no owner join.
 PAGE_FIELDS = ("owner", *(name for name in ROW_FIELDS if not name.startswith("owner__")))
 
 
@@ -146,7 +145,6 @@ def open_page(user, tab: str, *, start: int, size: int) -> tuple[dict[str, int] 
     queue = tab == "queue"
     this_tab_first = F("owner_id").asc(nulls_first=True) if queue else F("owner_id").asc(nulls_last=True)
     rows = list(
-        # No owner join: a page shows no owner (a row of 待办 is `user`'s, one of 待领取 nobody's).
         scope.filter(scope.mine, scope.claimable).only(*PAGE_FIELDS).annotate(**{
             f"{name}_count": window for name, window in _counts(window=True).items()
         }).order_by(this_tab_first, "created", "pk")[start:start + size]
