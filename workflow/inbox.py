@@ -18,8 +18,8 @@ from viewflow.workflow.status import STATUS
 from units.models import Unit
 from units.roles import PERM_OPERATE, PERM_SEAL, Role
 from workflow.models import TaskRow
-from workflow.permissions import EVALUATE, REVIEW, SCHEDULE, is_office
-from workflow.selectors import declarations_visible_to, unit_ids_of, unit_roles_of
+from workflow.permissions import EVALUATE, REVIEW, SCHEDULE
+from workflow.selectors import declarations_visible_to, unit_ids_of, unit_roles_of, visibility
 
 IN_HAND = (STATUS.ASSIGNED, STATUS.STARTED)
 UNIT_OPERATE = f"units.{PERM_OPERATE}"
@@ -44,19 +44,16 @@ def _any(conditions: list[Q]) -> Q | None:
 class _Scope:
     """The inbox rule for one person, as conditions on `TaskRow`'s columns.
 
-    `visible` is `declarations_visible_to`'s rule on the task's declaration: a unit person's
-    units, and for the office every declaration its unit has submitted. A condition that
-    cannot hold for this person is left out rather than sent to PostgreSQL to plan: the
-    membership tests of someone who holds no unit role (`unit_roles_of`, one small statement),
-    the office's tasks for someone without an office permission. None: no task at all.
+    `visible` is `selectors.visibility`, the rule of `declarations_visible_to`, on the task's
+    declaration columns. A condition that cannot hold for this person is left out rather than
+    sent to PostgreSQL to plan: the membership tests of someone who holds no unit role
+    (`unit_roles_of`, one small statement), the office's tasks for someone without an office
+    permission. None: no task at all.
     """
 
     def __init__(self, user):
         roles = unit_roles_of(user)
-        self.visible = _any(
-            ([Q(unit_id__in=unit_ids_of(user))] if roles else [])
-            + ([Q(first_submitted_at__isnull=False)] if is_office(user) else [])
-        )
+        self.visible = visibility(user, roles=roles)
         # 待办: open tasks assigned to `user` whose declaration they may still see.
         self.mine = Q(owner=user, status__in=IN_HAND) & self.visible if self.visible is not None else None
         # 待领取: a unit task carries its declaration's unit in `owner_permission_obj_pk` (flows:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -70,14 +72,24 @@ def units_of(user) -> QuerySet[Unit]:
     return Unit.objects.filter(pk__in=unit_ids_of(user))
 
 
+def visibility(user, *, roles: frozenset[str] | None = None) -> Q | None:
+    """Who sees which declaration, as a condition on its `unit_id` and `first_submitted_at`
+    (a Declaration's own columns, or `TaskRow`'s copy of them): a unit person's units; for the
+    office also every declaration its unit has submitted. None: no declaration at all.
+
+    With `roles` (`unit_roles_of`) known, the membership test of someone who holds no unit role
+    is left out instead of sent to PostgreSQL to plan.
+    """
+    parts = [Q(unit_id__in=unit_ids_of(user))] if roles is None or roles else []
+    if is_office(user):
+        parts.append(Q(first_submitted_at__isnull=False))
+    return reduce(or_, parts) if parts else None
+
+
 def declarations_visible_to(user, *, programme: Programme | None = None) -> QuerySet[Declaration]:
     if not (user and user.is_authenticated and user.is_active):
         return Declaration.objects.none()
-    mine = Q(unit_id__in=unit_ids_of(user))
-    if is_office(user):
-        condition = mine | Q(first_submitted_at__isnull=False)
-    else:
-        condition = mine
+    condition = visibility(user)
     if programme is None:
         return Declaration.objects.filter(condition).select_related("unit", "programme")
     # One programme's rows, read through its related manager: each row gets `programme` itself
