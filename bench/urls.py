@@ -1,8 +1,14 @@
-"""The product's URLs plus the bare viewflow flow's own views (viewflow's FlowViewset)."""
+"""The product's URLs plus the bare stack's own pages: viewflow's FlowViewset for the bare
+flow, and the bare list pages (bench.bare.views)."""
 from django.urls import path
 from viewflow.workflow.flow import FlowViewset
 
 from bench.bare.flows import BareFlow
+from bench.bare.views import bare_list
 from config.urls import urlpatterns as product_urlpatterns
 
-urlpatterns = [path("bare/", FlowViewset(BareFlow).urls), *product_urlpatterns]
+urlpatterns = [
+    path("bare/list/<str:case>/", bare_list),
+    path("bare/", FlowViewset(BareFlow).urls),
+    *product_urlpatterns,
+]

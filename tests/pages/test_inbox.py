@@ -165,3 +165,17 @@ def test_someone_with_nothing_open_sees_empty_tabs_in_one_statement(client, worl
         response = client.get("/queue/")
     assert response.context["counts"] == {"inbox": 0, "queue": 0} and list(response.context["rows"]) == []
     assert "暂无待领取的任务。" in response.content.decode()
+
+
+def test_each_row_links_to_its_own_declaration_and_task(client, world):
+    """The row links are made once per page and filled in per row (views.pages.row_url)."""
+    _submitted_units(world, 0, 6, claim_by=world.reviewer)  # 3 claimed (待办), 3 waiting (待领取)
+    login(client, world.reviewer)
+    for url, rows in (("/", inbox.tasks_for(world.reviewer)), ("/queue/", inbox.queue_for(world.reviewer))):
+        page = client.get(url).content.decode()
+        for row in rows:
+            assert f'<a href="/declarations/{row.declaration_id}/">主题' in page
+            assert f'<a class="button" href="/tasks/{row.pk}/">' in page
+    listed = client.get("/declarations/").content.decode()
+    for pk in world.programme.declarations.values_list("pk", flat=True):
+        assert f'<a href="/declarations/{pk}/">主题' in listed

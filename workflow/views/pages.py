@@ -17,7 +17,9 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery, Window
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
@@ -104,6 +106,15 @@ def page_of(qs, number, *, count: int | None = None, total_in_rows: bool = False
     return page
 
 
+def row_url(name: str):
+    """`reverse(name, args=[pk])` for every row of a page at the cost of one `reverse`: the URL
+    made once with a placeholder key, the row's key put in its place. A 50-row inbox page spent
+    a third of its rendering in the per-row `{% url %}`."""
+    placeholder = 2147483647
+    head, tail = reverse(name, args=[placeholder]).split(str(placeholder))
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
 def _page_number(number) -> int:
     """`number` as the paginator reads it: not a whole number means the first page."""
     try:
@@ -133,8 +144,14 @@ def inbox_tab(user, tab: str, number=None) -> tuple[dict[str, int], Page]:
 
 def _inbox(request, tab: str):
     counts, page = inbox_tab(request.user, tab, request.GET.get("page"))
+    task_url, declaration_url = row_url("workflow:task"), row_url("workflow:declaration")
+    now = timezone.now()
+    for row in page.object_list:
+        row.url, row.declaration_url = task_url(row.pk), declaration_url(row.declaration_id)
+        if tab != "done":  # how long it has waited, in its largest unit (3天, 5小时)
+            row.waited = timesince(row.created, now, depth=1)
     return render(request, "workflow/inbox.html", {
-        "tab": tab, "rows": page.object_list, "page": page, "counts": counts, "now": timezone.now(),
+        "tab": tab, "rows": page.object_list, "page": page, "counts": counts,
         "may_start": DeclarationFlow.start.can_execute(request.user),
     })
 
@@ -220,6 +237,9 @@ def declaration_list(request):
     state = request.GET.get("state")
     page = declaration_list_page(request.user, programme=programme, state=state if state in State.values else None,
                                  number=request.GET.get("page"))
+    declaration_url = row_url("workflow:declaration")
+    for row in page.object_list:
+        row.url = declaration_url(row.pk)
     return render(request, "workflow/declaration_list.html", {
         "declarations": page.object_list, "page": page, "states": State.choices, "state": state, "programme": programme,
     })
