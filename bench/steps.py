@@ -310,6 +310,23 @@ def bare_page(sql: str, order: str, params: list) -> Callable:
     return run
 
 
+def bare_case(case: str, user_pk: int, query) -> tuple[str, str, list]:
+    """The bare statement, its order and its parameters for one list page: what the timed bare
+    query (`step_lists`) and the bare page (`bench.bare.views`, from its query string) both read.
+    KeyError for an unknown case or a missing parameter."""
+    if case == "queue-unit":
+        return BARE_QUEUE_UNIT, QUEUE_ORDER, [user_pk]
+    if case == "queue-office":
+        return BARE_QUEUE_OFFICE, QUEUE_ORDER, [query["perm"]]
+    if case == "list-unit":
+        return BARE_LIST_UNIT, LIST_ORDER, [int(query["programme"]), user_pk]
+    if case == "list-office":
+        state = query.get("state")
+        return (BARE_LIST_OFFICE.format(state="AND d.state = %s" if state else ""), LIST_ORDER,
+                [int(query["programme"]), *([state] if state else [])])
+    raise KeyError(case)
+
+
 def orm_page(qs, *order: str) -> Callable:
     """The bare page's two statements written with Django's ORM instead of SQL: the same rows,
     columns, order and total, and no permission logic (`values_list`, the ORM's cheapest rows).
@@ -355,7 +372,7 @@ def step_lists(args) -> list[dict]:
     list_columns = (*(f.attname for f in Declaration._meta.concrete_fields), "unit__name")
     open_tasks = TaskRow.objects.filter(status=STATUS.NEW, owner__isnull=True).values_list(*queue_columns)
     declarations = Declaration.objects.filter(programme=current).values_list(*list_columns)
-    cases = []  # (label, user, url, product query, bare query, ORM floor, bare page URL, visible rows)
+    cases = []  # (label, user, url, product query, bare query, bare page URL, ORM floor, visible rows)
 
     def queue(user):  # what the queue page reads: the tabs' counts and the first page of rows
         return lambda: inbox_tab(user, "queue")
@@ -363,38 +380,34 @@ def step_lists(args) -> list[dict]:
     def listed(user, state=""):  # what the list page reads: the first page of rows and the total
         return lambda: declaration_list_page(user, programme=current, state=state or None)
 
+    def bare(case, user, **query):  # the bare query, and the bare page's URL that runs the same
+        return bare_page(*bare_case(case, user.pk, query)), f"/bare/list/{case}/?{urlencode(query)}"
+
     for name in ("bench-lead-small", "bench-lead-large"):
         user = who[name]
-        cases.append(("queue page · unit", user, "/queue/", queue(user),
-                      bare_page(BARE_QUEUE_UNIT, QUEUE_ORDER, [user.pk]),
+        cases.append(("queue page · unit", user, "/queue/", queue(user), *bare("queue-unit", user),
                       orm_page(open_tasks.filter(owner_permission__startswith="units.", unit_id__in=orm_members(user)),
                                "created", "id"),
-                      "/bare/list/queue-unit/", inbox.queue_for(user).count()))
+                      inbox.queue_for(user).count()))
         cases.append(("declaration list · unit", user, "/declarations/", listed(user),
-                      bare_page(BARE_LIST_UNIT, LIST_ORDER, [current.pk, user.pk]),
+                      *bare("list-unit", user, programme=current.pk),
                       orm_page(declarations.filter(unit_id__in=orm_members(user)), "unit__code", "id"),
-                      f"/bare/list/list-unit/?programme={current.pk}",
                       declarations_visible_to(user, programme=current).count()))
     scheduler, reviewer = who["bench-scheduler"], who["bench-reviewer"]
     for user, perm in ((scheduler, SCHEDULE), (reviewer, REVIEW)):
-        cases.append(("queue page · office", user, "/queue/", queue(user),
-                      bare_page(BARE_QUEUE_OFFICE, QUEUE_ORDER, [perm]),
+        cases.append(("queue page · office", user, "/queue/", queue(user), *bare("queue-office", user, perm=perm),
                       orm_page(open_tasks.filter(owner_permission=perm, first_submitted_at__isnull=False), "created", "id"),
-                      "/bare/list/queue-office/?" + urlencode({"perm": perm}), inbox.queue_for(user).count()))
+                      inbox.queue_for(user).count()))
     for state in ("reviewed", ""):
         filtered = declarations_visible_to(reviewer, programme=current)
         submitted = declarations.filter(first_submitted_at__isnull=False)
         if state:
             filtered, submitted = filtered.filter(state=state), submitted.filter(state=state)
         cases.append(("declaration list · office", reviewer, f"/declarations/{'?state=' + state if state else ''}",
-                      listed(reviewer, state),
-                      bare_page(BARE_LIST_OFFICE.format(state=f"AND d.state = '{state}'" if state else ""), LIST_ORDER,
-                                [current.pk]),
-                      orm_page(submitted, "unit__code", "id"),
-                      "/bare/list/list-office/?" + urlencode({"programme": current.pk, "state": state}),
-                      filtered.count()))
+                      listed(reviewer, state), *bare("list-office", reviewer, programme=current.pk, state=state),
+                      orm_page(submitted, "unit__code", "id"), filtered.count()))
     rows = []
-    for label, user, url, product_query, bare, orm_floor, bare_url, visible in cases:
+    for label, user, url, product_query, bare_query, bare_url, orm_floor, visible in cases:
         client = Client()
         client.force_login(user)
 
@@ -407,7 +420,7 @@ def step_lists(args) -> list[dict]:
         page, floor_page = get(url), get(bare_url)
         page(), floor_page()  # warm: templates, catalogs
         pages, floor_pages = interleaved([(page, floor_page)] * args.samples)
-        queries, bare_times, orm_times = interleaved([(product_query, bare, orm_floor)] * args.samples)
+        queries, bare_times, orm_times = interleaved([(product_query, bare_query, orm_floor)] * args.samples)
         p, q, b = summary(pages), summary(queries), summary(bare_times)
         orm, floor = summary(orm_times)["p50_ms"], summary(floor_pages)["p50_ms"]
         p["sql"] = sql_count(page)

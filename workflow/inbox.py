@@ -70,6 +70,10 @@ class _Scope:
         claim = _any(wanted)
         self.claimable = Q(status=STATUS.NEW, owner__isnull=True) & claim if claim is not None else None
 
+    def open(self) -> QuerySet[TaskRow]:
+        """待办 and 待领取 together."""
+        return self.filter(self.mine, self.claimable)
+
     def filter(self, *conditions: Q | None) -> QuerySet[TaskRow]:
         """Rows meeting any of `conditions` (None: a condition that holds for no row)."""
         wanted = _any([c for c in conditions if c is not None])
@@ -101,7 +105,7 @@ def open_tasks(user) -> QuerySet[TaskRow]:
     if not _active(user):
         return TaskRow.objects.none()
     scope = _Scope(user)
-    return _rows(scope.filter(scope.mine, scope.claimable))
+    return _rows(scope.open())
 
 
 def done_by(user) -> QuerySet[TaskRow]:
@@ -124,7 +128,7 @@ def tab_counts(user) -> dict[str, int]:
     if not _active(user):
         return {"inbox": 0, "queue": 0}
     scope = _Scope(user)
-    return scope.filter(scope.mine, scope.claimable).aggregate(**_counts(window=False))
+    return scope.open().aggregate(**_counts(window=False))
 
 
 def open_page(user, tab: str, *, start: int, size: int) -> tuple[dict[str, int] | None, list[TaskRow]]:
@@ -142,7 +146,7 @@ def open_page(user, tab: str, *, start: int, size: int) -> tuple[dict[str, int] 
     queue = tab == "queue"
     this_tab_first = F("owner_id").asc(nulls_first=True) if queue else F("owner_id").asc(nulls_last=True)
     rows = list(
-        scope.filter(scope.mine, scope.claimable).only(*PAGE_FIELDS).annotate(**{
+        scope.open().only(*PAGE_FIELDS).annotate(**{
             f"{name}_count": window for name, window in _counts(window=True).items()
         }).order_by(this_tab_first, "created", "pk")[start:start + size]
     )

@@ -97,12 +97,18 @@ def page_of(qs, number, *, count: int | None = None, total_in_rows: bool = False
         start = (wanted - 1) * PAGE_SIZE
         rows = list(qs.annotate(total=Window(Count("*")))[start:start + PAGE_SIZE])
         if rows:
-            paginator.count = rows[0].total
-            page = paginator.page(wanted)
-            page.object_list = rows
-            return page
+            return _read_page(rows, count=rows[0].total, number=wanted)
     page = paginator.get_page(number)
     page.object_list = list(page.object_list)
+    return page
+
+
+def _read_page(rows: list, *, count: int, number: int) -> Page:
+    """Page `number` whose rows and total one statement already read."""
+    paginator = Paginator(rows, PAGE_SIZE)
+    paginator.count = count  # a cached_property: set, the paginator neither counts nor slices
+    page = paginator.page(number)
+    page.object_list = rows
     return page
 
 
@@ -133,11 +139,7 @@ def inbox_tab(user, tab: str, number=None) -> tuple[dict[str, int], Page]:
     if tab in ("inbox", "queue") and (wanted := _page_number(number)) >= 1:
         counts, rows = inbox.open_page(user, tab, start=(wanted - 1) * PAGE_SIZE, size=PAGE_SIZE)
         if rows or (counts and not counts[tab]):
-            paginator = Paginator(rows, PAGE_SIZE)
-            paginator.count = counts[tab]
-            page = paginator.page(wanted if rows else 1)
-            page.object_list = rows
-            return counts, page
+            return counts, _read_page(rows, count=counts[tab], number=wanted if rows else 1)
     counts = counts or inbox.tab_counts(user)
     return counts, page_of(TABS[tab](user), number, count=counts.get(tab))
 
