@@ -22,18 +22,19 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Func, Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import Func, Q, TextField, Value
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from psycopg.conninfo import make_conninfo
 
-from workflow.chain import GENESIS, GLOBAL, Run, canonical_json, chain_key, chain_label, check, digest
+from workflow.chain import GENESIS, GLOBAL, Run, canonical_json, chain_key, chain_label, check, copy_rows, digest
 from workflow.models import AuditChain, AuditCheckpoint, AuditEvent, Declaration
 
 AUDIT_HEAD_FIELDS = ("audit_seq", "audit_head")
@@ -138,57 +139,73 @@ class Verification:
         return self.message
 
 
-_HEAD = ("id", "seq", "declaration_id", "unit_id", "programme_id", "actor_id", "action", "from_state", "to_state", "reason")
-_TAIL = ("request_id", "prev_hash", "hash")
-
 # Below this many events one process checks the trail: starting the others would cost more.
 PARALLEL_MIN_EVENTS = 200_000
 
 
 class _EpochMicros(Func):
     """A timestamp as the decimal text of its integer microseconds since 1970 (exact on PostgreSQL:
-    EXTRACT gives numeric), i.e. `str()` of what `event_hash` computes, with no per-row conversion."""
+    EXTRACT gives numeric), i.e. `str()` of what `event_hash` computes."""
 
     template = "((EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint)::text"
     output_field = TextField()
-    convert_value = staticmethod(Func._convert_value_noop)  # the driver already returns a str: no per-row converter
+
+
+def _text(column: str):
+    return Coalesce(Cast(column, TextField()), Value(""), output_field=TextField())
 
 
 def _events():
     return AuditEvent.objects.order_by("declaration_id", "seq")
 
 
-def _rows(events):
-    """`events` as `chain.check` reads them, on PostgreSQL: the server hands over `changed` as text
-    and the time as micros, so no row goes through a JSONField or timezone-aware datetime converter."""
-    return events.annotate(_changed=Cast("changed", TextField()), _micros=_EpochMicros("created_at")).values_list(
-        *_HEAD, "_changed", "_micros", *_TAIL
-    )
+def _copy_statement(events) -> tuple[str, tuple]:
+    """`events` as `chain.check` reads them (`chain.ROW`), as the SQL of a `COPY … TO STDOUT`
+    (PostgreSQL), which writes every column as its text: the ids with "" for none, `changed` as
+    jsonb's text, the time as `_EpochMicros`."""
+    rows = events.annotate(
+        _declaration=_text("declaration_id"), _unit=_text("unit_id"), _programme=_text("programme_id"),
+        _actor=_text("actor_id"), _micros=_EpochMicros("created_at"),
+    ).values_list("id", "seq", "_declaration", "_unit", "_programme", "_actor", "action", "from_state", "to_state",
+                  "reason", "changed", "_micros", "request_id", "prev_hash", "hash")
+    return rows.query.sql_with_params()
 
 
-def _stream(chunk_size: int) -> Iterator[tuple]:
-    """Every event in chain order, over a server-side cursor on PostgreSQL (`_rows`). Elsewhere
-    (the SQLite demo) the ORM values are converted here. `chain.check` re-encodes the JSON text
-    canonically (PostgreSQL's jsonb text orders keys its own way)."""
+def _stream(events, chunk_size: int) -> Iterator[list[str]]:
+    """`events` in chain order as `chain.check` reads them: over COPY on PostgreSQL (in this
+    connection's transaction); elsewhere (the SQLite demo) the ORM's values turned into that text.
+    Read it in `closing()`: a COPY left open holds the connection (see `chain.copy_rows`)."""
     if connection.vendor == "postgresql":
-        return _rows(_events()).iterator(chunk_size=chunk_size)
-    return (
-        (*row[:10], row[10] if isinstance(row[10], str) else json.dumps(row[10]), _micros(row[11]), *row[12:])
-        for row in _events().values_list(*_HEAD, "changed", "created_at", *_TAIL).iterator(chunk_size=chunk_size)
-    )  # SQLite may hand back `changed` as JSON text or as a value
+        connection.ensure_connection()
+        with connection.connection.cursor() as cursor:
+            yield from copy_rows(cursor, *_copy_statement(events))
+        return
+    for (pk, seq, declaration_id, unit_id, programme_id, actor_id, action, from_state, to_state, reason, changed,
+         created_at, request_id, prev_hash, hash_) in events.values_list(
+            "id", "seq", "declaration_id", "unit_id", "programme_id", "actor_id", "action", "from_state", "to_state",
+            "reason", "changed", "created_at", "request_id", "prev_hash", "hash").iterator(chunk_size=chunk_size):
+        yield [str(pk), str(seq), str(declaration_id or ""), str(unit_id or ""), str(programme_id or ""),
+               str(actor_id or ""), action, from_state, to_state, reason,
+               changed if isinstance(changed, str) else json.dumps(changed),  # SQLite may hand back text or a value
+               str(_micros(created_at)), request_id, prev_hash, hash_]
 
 
-def _ranges(recorded: dict[str, tuple[int, str]], workers: int) -> list[Q]:
-    """Split the declarations' chains into `workers` ranges of ids holding about as many events
-    each (by the heads kept on the rows). The ranges cover every id, so an event whose
-    declaration lost its head is still checked; the global chain is not in them."""
-    sizes = sorted((int(key[2:]), seq) for key, (seq, _head) in recorded.items() if key != GLOBAL)
-    share, bounds, running = sum(seq for _pk, seq in sizes) / workers, [], 0
-    for pk, seq in sizes:
-        if running >= share * (len(bounds) + 1) and len(bounds) < workers - 1:
-            bounds.append(pk)
-        running += seq
-    edges = [None, *bounds, None]
+def _ranges(workers: int) -> tuple[int, list[Q]]:
+    """The events kept on the rows' heads (every chain's length), and the declarations' chains split
+    into at most `workers` ranges of ids holding about as many events each: one statement, which
+    sums the chain lengths in id order and starts a range wherever the sum before a chain passes
+    another share. The ranges cover every id, so an event whose declaration lost its head is still
+    checked; the global chain is not in them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT share, MIN(id), MAX(total) FROM (SELECT id, (SUM(audit_seq) OVER w - audit_seq) * %s "
+            f"/ SUM(audit_seq) OVER () AS share, SUM(audit_seq) OVER () AS total FROM {Declaration._meta.db_table} "
+            f"WHERE audit_seq > 0 WINDOW w AS (ORDER BY id)) chains GROUP BY share ORDER BY share",
+            [workers],
+        )
+        shares = cursor.fetchall()
+    total = (shares[0][2] if shares else 0) + sum(AuditChain.objects.values_list("seq", flat=True))
+    edges = [None, *(low for share, low, _total in shares if share > 0), None]
     ranges = []
     for low, high in zip(edges, edges[1:]):
         condition = Q(declaration_id__isnull=False)
@@ -197,37 +214,55 @@ def _ranges(recorded: dict[str, tuple[int, str]], workers: int) -> list[Q]:
         if high is not None:
             condition &= Q(declaration_id__lt=high)
         ranges.append(condition)
-    return ranges
+    return total, ranges
 
 
-def _check_in_parallel(recorded, known, workers: int, chunk_size: int) -> list[Run]:
-    """`chain.check` of every range in a process of its own (`python -m workflow.chain`, which
-    imports no Django), all in this transaction's snapshot (PostgreSQL)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_export_snapshot()")
-        snapshot = cursor.fetchone()[0]
-    conninfo = connection.connection.info.dsn  # without the password, which comes from the settings
-    if connection.settings_dict.get("PASSWORD"):
-        conninfo = make_conninfo(conninfo, password=connection.settings_dict["PASSWORD"])
+class _Processes:
+    """`chain.check` of ranges of chains, each in a process of its own (`python -m workflow.chain`,
+    which imports no Django), all in this transaction's snapshot (PostgreSQL). They start at once;
+    `runs()` waits for them, `stop()` ends any still running."""
 
-    def check_in_process(statement) -> Run:
-        sql, params = statement
-        job = {"conninfo": conninfo, "snapshot": snapshot, "sql": sql, "params": list(params), "known": known,
-               "chunk_size": chunk_size}  # on stdin: the password never shows in a process list
-        done = subprocess.run([sys.executable, "-m", "workflow.chain"], cwd=settings.BASE_DIR, check=False,
-                              input=json.dumps(job).encode(), capture_output=True)
-        if done.returncode:
-            raise RuntimeError(f"审计校验进程失败：{done.stderr.decode(errors='replace')[-2000:]}")
-        found = json.loads(done.stdout)
-        return Run(found["events"], {key: tuple(head) for key, head in found["heads"].items()},
-                   tuple(found["problem"]) if found["problem"] else None)
+    def __init__(self, ranges: list[Q], heads_texts: list[str]):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+        conninfo = connection.connection.info.dsn  # without the password, which comes from the settings
+        if connection.settings_dict.get("PASSWORD"):
+            conninfo = make_conninfo(conninfo, password=connection.settings_dict["PASSWORD"])
+        # The checkpoints' heads go as the JSON text the database gave: the processes decode them.
+        known = "[" + ",".join(heads_texts) + "]"
+        self.processes, jobs = [], []
+        for condition in ranges:
+            sql, params = _copy_statement(_events().filter(condition))
+            job = json.dumps({"conninfo": conninfo, "snapshot": snapshot, "sql": sql, "params": list(params)})
+            jobs.append(f'{job[:-1]},"known":{known}}}'.encode())  # on stdin: the password never shows in a process list
+            self.processes.append(subprocess.Popen([sys.executable, "-m", "workflow.chain"], cwd=settings.BASE_DIR,
+                                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        self.pool = ThreadPoolExecutor(len(self.processes))  # each thread feeds and reads its process
+        self.outputs = [self.pool.submit(process.communicate, job) for process, job in zip(self.processes, jobs)]
 
-    statements = [_rows(_events().filter(r)).query.sql_with_params() for r in _ranges(recorded, workers)]
-    with ThreadPoolExecutor(len(statements)) as pool:  # each thread waits on its process …
-        runs = pool.map(check_in_process, statements)
-        # … while this one checks the global chain (last in chain order, as NULLs sort last).
-        global_chain = check(_rows(_events().filter(declaration_id__isnull=True)).iterator(chunk_size=chunk_size), known)
-        return [*runs, global_chain]
+    def runs(self) -> list[Run]:
+        found = []
+        for process, output in zip(self.processes, self.outputs):
+            stdout, stderr = output.result()
+            if process.returncode:
+                raise RuntimeError(f"审计校验进程失败：{stderr.decode(errors='replace')[-2000:]}")
+            run = json.loads(stdout)
+            found.append(Run(run["events"], {key: tuple(head) for key, head in run["heads"].items()},
+                             tuple(run["problem"]) if run["problem"] else None))
+        return found
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+        self.pool.shutdown()
+
+
+def _check_in_parallel(workers: int, heads_texts: list[str]) -> _Processes | None:
+    """The range processes, started, when the trail has `PARALLEL_MIN_EVENTS` events or more."""
+    total, ranges = _ranges(workers)
+    return _Processes(ranges, heads_texts) if total >= PARALLEL_MIN_EVENTS else None
 
 
 def _checkpoint_hash(*, heads: dict, chains: int, events: int, created_at: dt.datetime, prev_hash: str) -> str:
@@ -245,42 +280,52 @@ def verify(*, chunk_size: int = 20_000, workers: int | None = None) -> Verificat
 
     On PostgreSQL, outside any caller's transaction and from `PARALLEL_MIN_EVENTS` events on,
     `workers` processes (default `settings.AUDIT_VERIFY_WORKERS`) each check a range of chains,
-    all in one snapshot; the first problem in chain order still wins.
+    all in one snapshot, while this one checks the checkpoints, reads the heads and checks the
+    global chain; the first problem in chain order still wins.
     """
     workers = settings.AUDIT_VERIFY_WORKERS if workers is None else workers
     snapshot_of_its_own = connection.vendor == "postgresql" and not connection.in_atomic_block
-    # Read-only; inside a transaction PostgreSQL streams the server-side cursor instead of
-    # materialising the whole result first (Django declares it WITH HOLD in autocommit).
+    # Read-only, in one transaction: the heads, checkpoints and events of one instant.
     with transaction.atomic():
         if snapshot_of_its_own:  # one instant for every read below (and every process)
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        saved = list(AuditCheckpoint.objects.order_by("id").annotate(_heads=Cast("heads", TextField())).values_list(
+            "pk", "_heads", "chains", "events", "created_at", "prev_hash", "hash"))
+        parallel = _check_in_parallel(workers, [heads for _pk, heads, *_rest in saved]) \
+            if snapshot_of_its_own and workers > 1 else None
+        try:
+            # 1. checkpoints: their own chain, then the last known head of every chain.
+            known: dict[str, list] = {}
+            prev = GENESIS
+            for checkpoints, (pk, heads_text, chains, count, created_at, prev_hash, hash_) in enumerate(saved, 1):
+                heads = json.loads(heads_text)
+                expected = _checkpoint_hash(heads=heads, chains=chains, events=count, created_at=created_at, prev_hash=prev)
+                if prev_hash != prev or hash_ != expected:
+                    return _fail(0, 0, checkpoints, f"审计检查点 #{pk} 的哈希或链接不符：检查点被篡改。")
+                known.update(heads)
+                prev = hash_
+            checkpoints = len(saved)
 
-        # 1. checkpoints: their own chain, then the last known head of every chain.
-        known: dict[str, list] = {}
-        prev = GENESIS
-        checkpoints = 0
-        for cp in AuditCheckpoint.objects.order_by("id").iterator():
-            checkpoints += 1
-            expected = _checkpoint_hash(heads=cp.heads, chains=cp.chains, events=cp.events, created_at=cp.created_at, prev_hash=prev)
-            if cp.prev_hash != prev or cp.hash != expected:
-                return _fail(0, 0, checkpoints, f"审计检查点 #{cp.pk} 的哈希或链接不符：检查点被篡改。")
-            known.update(cp.heads)
-            prev = cp.hash
+            # The heads kept on the declarations and the global chain row.
+            recorded = {
+                chain_key(pk): (seq, head)
+                for pk, seq, head in Declaration.objects.filter(audit_seq__gt=0).values_list("id", "audit_seq", "audit_head").iterator(chunk_size=chunk_size)
+            }
+            recorded.update({c.key: (c.seq, c.head) for c in AuditChain.objects.filter(seq__gt=0)})
 
-        # The heads kept on the declarations and the global chain row.
-        recorded = {
-            chain_key(pk): (seq, head)
-            for pk, seq, head in Declaration.objects.filter(audit_seq__gt=0).values_list("id", "audit_seq", "audit_head").iterator(chunk_size=chunk_size)
-        }
-        recorded.update({c.key: (c.seq, c.head) for c in AuditChain.objects.filter(seq__gt=0)})
-
-        # 2. every event, chain by chain (in ranges of chains, in order, when in parallel).
-        if snapshot_of_its_own and workers > 1 and sum(seq for seq, _head in recorded.values()) >= PARALLEL_MIN_EVENTS:
-            runs = _check_in_parallel(recorded, known, workers, chunk_size)
-            processes = len(runs) - 1  # one per range; the global chain was checked in this one
-        else:
-            runs, processes = [check(_stream(chunk_size), known)], 1
+            # 2. every event, chain by chain (in ranges of chains, in order, when in parallel; the
+            # global chain, last in chain order as NULLs sort last, here meanwhile).
+            if parallel:
+                with closing(_stream(_events().filter(declaration_id__isnull=True), chunk_size)) as rows:
+                    global_chain = check(rows, known)
+                runs, processes = [*parallel.runs(), global_chain], len(parallel.processes)
+            else:
+                with closing(_stream(_events(), chunk_size)) as rows:
+                    runs, processes = [check(rows, known)], 1
+        finally:
+            if parallel:
+                parallel.stop()
         heads: dict[str, tuple[int, str]] = {}
         events = 0
         for run in runs:

@@ -5,20 +5,87 @@ Nothing here imports Django, so the processes `workflow.audit.verify` starts to 
 trail in parallel (`python -m workflow.chain`, one range of chains each) import this module
 alone. `workflow.audit` writes the events and puts the runs together (checkpoints, heads kept
 on the rows).
+
+The checker reads each event as the text of its fields (`ROW`): on PostgreSQL straight from
+`COPY … TO STDOUT` (`copy_rows`), one split per event, with no driver conversion per column.
+An event's hash covers the text of its fields anyway, so nothing is converted but the sequence
+number and, for a problem, the event's id.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 
 GENESIS = "0" * 64
 GLOBAL = "global"
 
-# One encoder for every hash: `json.dumps` with these options would build a new one per call.
-canonical_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+# What an event's hash covers, in this order: each field as text ("" for none), joined by U+001F.
+HASHED = ("chain", "seq", "declaration_id", "unit_id", "programme_id", "actor_id", "action", "from_state", "to_state",
+          "reason", "changed", "micros", "request_id", "prev_hash")
+# An event as `check` reads it: its id, the hashed fields after the chain (`changed` as JSON text
+# in any key order and spacing: it is re-encoded canonically here), then its stored hash.
+ROW = ("id", *HASHED[1:], "hash")
+_CHANGED, _PREV, _HASH = ROW.index("changed"), ROW.index("prev_hash"), ROW.index("hash")
+
+
+def _canonical_encoder():
+    """`json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))`.
+
+    `JSONEncoder.encode` builds CPython's C encoder anew on every call, about half its cost for
+    an event's few fields; this builds it once (no circular-reference check: the values come from
+    `json` or `audit.jsonable`, never cyclic). Where that C encoder is missing, or answers
+    differently on the probe below, the public encoder is used.
+    """
+    public = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    try:
+        from json.encoder import c_make_encoder, encode_basestring
+
+        made = c_make_encoder(None, public.default, encode_basestring, None, ":", ",", True, False, True)
+
+        def encode(value) -> str:
+            return "".join(made(value, 0))
+
+        probe = {"b": [1, 2.5, None, True, "引号\"\\\n\x1f"], "a": {"é": -0.1, "Z": 10**20}, "": []}
+        if encode(probe) == public.encode(probe):
+            return encode
+    except Exception:  # noqa: BLE001 — any surprise from a private API means: use the public one
+        pass
+    return public.encode
+
+
+# The one canonical JSON every hash covers (events, checkpoints, scoreboard digests).
+canonical_json = _canonical_encoder()
+_decode = json.JSONDecoder().raw_decode
+
+
+def canonical_text(text: str) -> str:
+    """JSON `text` (PostgreSQL's jsonb text, or any other) re-encoded as `canonical_json`."""
+    try:
+        value, end = _decode(text)  # one document and nothing around it, as PostgreSQL writes jsonb
+    except ValueError:
+        end = -1
+    if end != len(text):
+        value = json.loads(text)  # surrounding space; or the error it deserves
+    return canonical_json(value)
+
+
+def digest_of(fields: Sequence[str]) -> str:
+    """The hash of an event whose `HASHED` fields are `fields`, as text."""
+    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+
+
+def digest(chain, seq, declaration_id, unit_id, programme_id, actor_id, action, from_state, to_state, reason,
+           changed_json, micros, request_id, prev_hash) -> str:
+    """`digest_of` for the writer's values (`None` for none)."""
+    return digest_of((
+        chain, str(seq), str(declaration_id or ""), str(unit_id or ""), str(programme_id or ""),
+        str(actor_id or ""), action, from_state, to_state, reason, changed_json, str(micros), request_id, prev_hash,
+    ))
 
 
 def chain_key(declaration_id) -> str:
@@ -27,16 +94,6 @@ def chain_key(declaration_id) -> str:
 
 def chain_label(key: str) -> str:
     return "全局链" if key == GLOBAL else f"申报 #{key[2:]} 的审计链"
-
-
-def digest(chain, seq, declaration_id, unit_id, programme_id, actor_id, action, from_state, to_state, reason,
-           changed_json, micros, request_id, prev_hash) -> str:
-    """The one definition of what an event's hash covers (positional: `check` calls it per row)."""
-    payload = "\x1f".join((
-        chain, str(seq), str(declaration_id or ""), str(unit_id or ""), str(programme_id or ""),
-        str(actor_id or ""), action, from_state, to_state, reason, changed_json, str(micros), request_id, prev_hash,
-    ))
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 @dataclass
@@ -49,41 +106,42 @@ class Run:
     problem: tuple[str, int | None] | None = None
 
 
-def check(rows: Iterable[tuple], known: dict[str, list]) -> Run:
+def check(rows: Iterable[list[str]], known: dict[str, list]) -> Run:
     """Re-hash every event of `rows` and check every link; `known` holds the checkpoints' heads.
 
-    `rows`: (id, seq, declaration_id, unit_id, programme_id, actor_id, action, from_state,
-    to_state, reason, changed as JSON text, created_at as micros, request_id, prev_hash, hash),
-    ordered by declaration, then seq.
+    `rows`: lists of text in `ROW` order, ordered by declaration (the global chain's "" last),
+    then seq. Each list is reused: it becomes the event's `HASHED` fields.
     """
     run = Run()
     heads = run.heads
     events = 0
     current, current_decl, expected_seq, prev_hash, prev_pk, cp_head = None, None, 1, GENESIS, None, None
-    loads, encode = json.loads, canonical_json
-    for (pk, seq, decl_id, unit_id, prog_id, actor_id, action, from_s, to_s, reason,
-         changed_text, micros, request_id, stored_prev, stored_hash) in rows:
-        if decl_id != current_decl or current is None:
-            key = chain_key(decl_id)
+    canonical, hashed = canonical_text, len(HASHED)
+    for row in rows:
+        decl = row[2]
+        if decl != current_decl or current is None:
             if current is not None:
                 heads[current] = (expected_seq - 1, prev_hash)
-            current, current_decl, expected_seq, prev_hash, prev_pk = key, decl_id, 1, GENESIS, None
-            cp_head = known.get(key)
+            current, current_decl, expected_seq, prev_hash, prev_pk = chain_key(decl), decl, 1, GENESIS, None
+            cp_head = known.get(current)
         events += 1
+        pk, seq, stored_prev, stored_hash = row[0], int(row[1]), row[_PREV], row[_HASH]
         problem = None
         if seq != expected_seq:
-            problem = (f"审计事件 #{pk}（{chain_label(key)}第{seq}条）之前缺少第{expected_seq}条：事件被删除。", pk)
+            problem = (f"审计事件 #{pk}（{chain_label(current)}第{seq}条）之前缺少第{expected_seq}条：事件被删除。", pk)
         elif stored_prev != prev_hash:
             culprit = prev_pk or pk
-            problem = (f"审计事件 #{culprit}（{chain_label(key)}第{seq - 1}条）被改动："
+            problem = (f"审计事件 #{culprit}（{chain_label(current)}第{seq - 1}条）被改动："
                        f"其后一条事件 #{pk} 记录的前序哈希与之不符。", culprit)
-        elif digest(key, seq, decl_id, unit_id, prog_id, actor_id, action, from_s, to_s, reason,
-                    encode(loads(changed_text)), micros, request_id, stored_prev) != stored_hash:
-            problem = (f"审计事件 #{pk}（{chain_label(key)}第{seq}条，操作 {action}）的内容与哈希不符：该事件被改动。", pk)
-        elif cp_head and cp_head[0] == seq and cp_head[1] != stored_hash:
-            problem = (f"审计事件 #{pk}（{chain_label(key)}第{seq}条）与检查点记录的哈希不符：该事件被替换。", pk)
+        else:
+            row[0], row[_CHANGED] = current, canonical(row[_CHANGED])
+            if digest_of(row[:hashed]) != stored_hash:
+                problem = (f"审计事件 #{pk}（{chain_label(current)}第{seq}条，操作 {row[6]}）的内容与哈希不符："
+                           "该事件被改动。", pk)
+            elif cp_head and cp_head[0] == seq and cp_head[1] != stored_hash:
+                problem = (f"审计事件 #{pk}（{chain_label(current)}第{seq}条）与检查点记录的哈希不符：该事件被替换。", pk)
         if problem:
-            run.events, run.problem = events, problem
+            run.events, run.problem = events, (problem[0], int(problem[1]))
             return run
         expected_seq, prev_hash, prev_pk = seq + 1, stored_hash, pk
     if current is not None:
@@ -92,7 +150,41 @@ def check(rows: Iterable[tuple], known: dict[str, list]) -> Run:
     return run
 
 
-def check_range(conninfo: str, snapshot: str, sql: str, params: tuple, known: dict[str, list], chunk_size: int) -> Run:
+# COPY's text format: a backslash escapes itself, the field and row separators and the ASCII controls.
+_COPY_ESCAPE = re.compile(r"\\(.)")
+_COPY_CODES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _copy_field(text: str) -> str:
+    return _COPY_ESCAPE.sub(lambda m: _COPY_CODES.get(m[1], m[1]), text)
+
+
+def copy_rows(cursor, sql: str, params: Sequence) -> Iterator[list[str]]:
+    """The rows of `sql` (a psycopg cursor's connection; every column text and never NULL) as lists
+    of their fields' text, over `COPY … TO STDOUT`: PostgreSQL sends one row per message, and a row
+    holds no backslash unless one of its fields had to be escaped.
+
+    Read it in `closing()`: while the COPY runs, psycopg holds the connection, so an exception
+    raised by the reader, whose traceback keeps this generator alive, would leave the connection
+    locked for its own transaction's rollback. Closed early (the check stopped at a problem), the
+    COPY is still read to its end: stopping it would cancel the statement and abort the
+    transaction it runs in (the caller's, maybe).
+    """
+    with cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
+        read = copy.read
+        try:
+            while data := read():
+                line = bytes(data)[:-1].decode()
+                if "\\" in line:
+                    yield [_copy_field(text) for text in line.split("\t")]
+                else:
+                    yield line.split("\t")
+        finally:
+            while read():
+                pass
+
+
+def check_range(conninfo: str, snapshot: str, sql: str, params: tuple, known: dict[str, list]) -> Run:
     """A verification process's work (PostgreSQL): `check` the rows of `sql` in the snapshot the
     calling transaction exported, so every process sees the same trail at the same instant."""
     import psycopg
@@ -101,17 +193,18 @@ def check_range(conninfo: str, snapshot: str, sql: str, params: tuple, known: di
     with psycopg.connect(conninfo) as conn:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         conn.execute(pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(pgsql.Literal(snapshot)))
-        with conn.cursor(name="audit_verify_range") as cursor:
-            cursor.itersize = chunk_size
-            cursor.execute(sql, params)
-            return check(cursor, known)
+        with conn.cursor() as cursor, closing(copy_rows(cursor, sql, params)) as rows:
+            return check(rows, known)
 
 
 def main() -> None:
-    """`python -m workflow.chain`: a JSON job on stdin (conninfo, snapshot, sql, params, known,
-    chunk_size: see `check_range`), the `Run` as JSON on stdout."""
+    """`python -m workflow.chain`: a JSON job on stdin (conninfo, snapshot, sql, params: see
+    `check_range`; known: the checkpoints' heads, oldest first), the `Run` as JSON on stdout."""
     job = json.load(sys.stdin)
-    run = check_range(job["conninfo"], job["snapshot"], job["sql"], tuple(job["params"]), job["known"], job["chunk_size"])
+    known: dict[str, list] = {}
+    for heads in job["known"]:
+        known.update(heads)
+    run = check_range(job["conninfo"], job["snapshot"], job["sql"], tuple(job["params"]), known)
     json.dump({"events": run.events, "heads": run.heads, "problem": run.problem}, sys.stdout, ensure_ascii=False)
 
 

@@ -1,13 +1,17 @@
 """The audit trail: one writer, chained per declaration, verifiable, append-only."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from tests.factories import UnitFactory, person
 from units.roles import Role
+from workflow import services
 from workflow.audit import GENESIS, checkpoint, verify
+from workflow.chain import canonical_json, canonical_text
 from workflow.models import AuditEvent, Declaration
 
 
@@ -210,3 +214,89 @@ def test_in_parallel_a_cut_off_chain_and_a_tampered_global_event_are_found(world
     result = verify(workers=2)
     assert not result.ok and result.event_id == grant.pk and "全局链" in result.message
     assert result.message == verify(workers=1).message and len(in_parallel) == 2
+
+
+# ----------------------------------------------------------------- what the checker reads
+
+# Text that COPY's format escapes (tab, newline, carriage return, backslash, a literal \N) and
+# JSON escapes (quotes, backslash, controls), with characters beyond ASCII.
+AWKWARD = "第一行\n第二行\t制表 \\ 反斜杠 \\N \r回车 \"引号\" 「」 \x1f \u2028 é"
+
+
+def _awkward_trail(world, **unit_and_people) -> AuditEvent:
+    d = world.declaration("submitted", description="活动简介：" + AWKWARD, **unit_and_people)
+    services.declaration_return(declaration=d, by=world.reviewer, reason="请补充：" + AWKWARD)
+    event = AuditEvent.objects.get(declaration=d, action="return")
+    assert event.reason == "请补充：" + AWKWARD
+    assert AuditEvent.objects.get(declaration=d, action="create").changed["description"] == [None, "活动简介：" + AWKWARD]
+    return event
+
+
+def test_text_that_must_be_escaped_verifies_and_a_change_to_it_is_found(world):
+    event = _awkward_trail(world)
+    assert verify().ok
+    if connection.vendor != "postgresql":
+        return  # only PostgreSQL lets a superuser bypass the append-only rule
+    with transaction.atomic():
+        _tamper("UPDATE workflow_auditevent SET reason = reason || '。' WHERE id = %s", [event.pk])
+    result = verify()
+    assert not result.ok and result.event_id == event.pk and "被改动" in result.message
+
+
+@pytest.mark.postgres
+def test_in_parallel_text_that_must_be_escaped_verifies_and_a_change_to_it_is_found(world, in_parallel):
+    _trail(world)
+    unit = UnitFactory(code="kf-esc", name="开福区转义校验局")
+    people = (person("esc-op", Role.OPERATOR, unit), person("esc-lead", Role.LEADER, unit))
+    event = _awkward_trail(world, unit=unit, people=people)
+    together = verify(workers=2)
+    assert together.ok and together.processes == 2 and together.events == AuditEvent.objects.count()
+    with transaction.atomic():
+        _tamper("UPDATE workflow_auditevent SET changed = jsonb_set(changed, '{return_reason,1}', %s) WHERE id = %s",
+                [json.dumps(AWKWARD + "。"), event.pk])
+    result = verify(workers=2)
+    assert not result.ok and result.event_id == event.pk and "内容与哈希不符" in result.message
+    assert result.message == verify(workers=1).message and len(in_parallel) == 2
+
+
+@pytest.mark.postgres
+def test_in_parallel_a_tampered_checkpoint_is_named_and_the_processes_are_stopped(world, in_parallel, monkeypatch):
+    from workflow import audit
+
+    _trail(world)
+    saved = checkpoint()
+    started = []
+    real = audit._Processes.__init__
+    monkeypatch.setattr(audit._Processes, "__init__", lambda self, *a: started.append(self) or real(self, *a))
+    with transaction.atomic():
+        _tamper("UPDATE workflow_auditcheckpoint SET events = events + 1 WHERE id = %s", [saved.pk])
+    result = verify(workers=2)
+    assert not result.ok and f"审计检查点 #{saved.pk}" in result.message and "检查点被篡改" in result.message
+    assert len(started) == 1 and all(process.poll() is not None for process in started[0].processes)
+
+
+@pytest.mark.parametrize("value", [
+    {}, [], {"b": 1, "a": 2, "": 0, "B": 3, "é": 4, "中": 5},
+    {"scores": [{}, {"quality": 8, "breadth": 7.5}], "held_on": [None, "2023-05-18"], "logo_shown": [False, True]},
+    {"x": [0.1, -0.0, 1e-07, 1e16, 10**30, -3], "y": AWKWARD, "z": {"nested": {"deep": [None, True, "\x00\x7f"]}}},
+    "plain text", 5, None,
+])
+def test_the_canonical_json_is_json_dumps_with_sorted_keys_whatever_the_input_spacing(value):
+    expected = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert canonical_json(value) == expected
+    assert canonical_text(json.dumps(value, indent=2)) == expected == canonical_text(json.dumps(value))
+
+
+@pytest.mark.postgres
+def test_an_error_while_reading_the_trail_is_raised_and_the_connection_stays_usable(world, monkeypatch):
+    from workflow import chain
+
+    world.declaration("submitted")
+
+    def broken(text):
+        raise ValueError("读取出错")
+
+    monkeypatch.setattr(chain, "canonical_text", broken)  # mid-COPY, on the first event
+    with pytest.raises(ValueError, match="读取出错"):
+        verify()
+    assert AuditEvent.objects.filter(action="submit").exists()  # the same connection answers again
