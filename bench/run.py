@@ -148,7 +148,7 @@ def _fmt(side: dict | None) -> str:
     if "query_p50_ms" in side:
         parts.append(f"query {side['query_p50_ms']:.2f} ms")
     if "facts_p50_ms" in side:
-        parts.append(f"of which reading the facts (3 statements and their rows) {side['facts_p50_ms']:.2f} ms")
+        parts.append(f"of which reading the facts (4 statements and their rows) {side['facts_p50_ms']:.2f} ms")
     if "orm_p50_ms" in side:
         parts.append(f"same statements through the ORM {side['orm_p50_ms']:.2f} ms, bare page p50 {side['page_p50_ms']:.2f} ms")
     return ", ".join(parts)

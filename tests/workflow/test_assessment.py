@@ -169,6 +169,42 @@ def test_a_returned_then_approved_declaration_loses_exactly_the_approved_without
     assert actions(lost.event_ids) == ["approve", "return"]
 
 
+def test_a_declaration_returned_twice_names_both_returns(world, programme):
+    y = Year(world)
+    unit = y.unit("kf-twice", "开福区两次退回局")
+    op, lead = y.people[unit.pk]
+    twice = services.declaration_create(programme=programme, unit=unit, by=op, data=content(programme, unit))
+    for reason in ("请补充活动简介。", "请补充联系人。"):
+        twice = services.declaration_submit(declaration=twice, by=lead, now=BEFORE_DEADLINE)
+        twice = services.declaration_return(declaration=twice, by=world.reviewer, reason=reason)
+    twice = services.declaration_submit(declaration=twice, by=lead, now=BEFORE_DEADLINE)
+    twice = services.declaration_approve(declaration=twice, by=world.reviewer)
+
+    lost = assess_programme(programme).unit(unit.pk).indicator("approved_without_return")
+    returns = list(AuditEvent.objects.filter(declaration=twice, action="return").order_by("id").values_list("id", flat=True))
+    approve = AuditEvent.objects.get(declaration=twice, action="approve").pk
+    assert (lost.points, lost.basis) == (0, "审核通过前被退回2次")
+    assert lost.event_ids == tuple(sorted((approve, *returns))) and len(returns) == 2
+
+
+def test_a_rescheduled_activity_held_in_its_new_month_scores_on_the_reschedule_event(world, programme):
+    y = Year(world)
+    moved, kept = y.declare(world.unit), y.declare(world.other_unit)
+    y.schedule()  # both in May (the declared month)
+    moved = services.declaration_reschedule(declaration=Declaration.objects.get(pk=moved.pk), by=world.scheduler,
+                                            month=6, reason="与区人大视察活动时间冲突")
+    moved = y.hold(moved, held_on="2023-06-08")
+    kept = y.hold(kept, held_on="2023-06-08")  # not moved: June is outside its month
+    board = assess_programme(programme)
+
+    on_time = board.unit(moved.unit_id).indicator("held_in_scheduled_month")
+    late = board.unit(kept.unit_id).indicator("held_in_scheduled_month")
+    assert (on_time.points, on_time.basis) == (10, "计划6月举办，实际举办日期2023-06-08")
+    assert actions(on_time.event_ids) == ["hold", "reschedule"]  # the reschedule, not the first schedule
+    assert (late.points, late.basis) == (0, "计划5月举办，实际举办日期2023-06-08")
+    assert actions(late.event_ids) == ["hold", "schedule"]
+
+
 def test_a_late_summary_loses_exactly_the_summary_on_time_points(world, programme):
     y = Year(world)
     on_time, late = y.declare(world.unit), y.declare(world.other_unit)
@@ -270,7 +306,7 @@ def test_the_scoreboard_costs_the_same_queries_for_2_and_for_20_units(world, pro
     with django_assert_num_queries(len(two.captured_queries)):
         large = assess_programme(programme)
 
-    assert len(two.captured_queries) == 3  # units with their extensions, declarations, the events GROUP BY
+    assert len(two.captured_queries) == 4  # units with their extensions, declarations, events by action, return ids
     assert (len(small.units), len(large.units)) == (2 + 2, 20 + 2)  # plus the world's two units, not declared
     assert [large.unit(row.unit_id).total for row in small.units] == [row.total for row in small.units]
     # kf-q00, held, returned once: 10 on time + 10 month + 10 banner + 5 LOGO + 1/3 of 15 + 2/6 of 10
