@@ -515,8 +515,8 @@ def step_assessment(args) -> list[dict]:
             cursor.execute(f"CREATE INDEX ON workflow_auditevent ({columns})")
         cursor.execute("ANALYZE workflow_auditevent")
     try:
-        # Twice the samples of the ~10k row at most: one sample takes ~1 s here, and single samples
-        # scatter widely on a shared machine (ratios 1.2–2.8 seen within one run).
+        # Half the ~10k row's samples (20 at full scale): one sample takes about a second here, and
+        # single samples scatter widely on a shared machine (ratios from 1.2 to 2.8 in one run).
         rows.append(measure(max(3, args.samples // 2), ", all events re-pointed at it", target=True))
     finally:
         with connection.cursor() as cursor:
