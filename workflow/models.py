@@ -130,6 +130,13 @@ class Declaration(ConcurrentTransitionMixin, models.Model):
         """活动形式 as the programme names it (select `programme` with the declaration)."""
         return self.programme.label("forms", self.form) if self.form else ""
 
+    @property
+    def state_fields(self):
+        """The FSM fields, for django-fsm's ConcurrentTransitionMixin: it looks for them among every
+        field of the model each time a declaration is built or saved (50 rows of a list: 2,000
+        checks); there is one."""
+        return (self._meta.get_field("state"),)
+
     # ------------------------------------------------------------ flags (accepted, but the office sees them)
 
     @property

@@ -48,8 +48,13 @@ def unit_ids_of(user, *, leaders_only: bool = False, as_text: bool = False) -> R
     to build and compile, each of the up to four times one list statement embeds it: more than
     PostgreSQL needs to run it.
     """
+    return member_unit_ids(user.pk, leaders_only=leaders_only, as_text=as_text)
+
+
+def member_unit_ids(person_id: int, *, leaders_only: bool = False, as_text: bool = False) -> RawSQL:
+    """`unit_ids_of` for the person of `person_id`."""
     sql = _membership_sql("CAST(urg.unit_id AS varchar)" if as_text else "urg.unit_id")
-    params = [user.pk]
+    params = [person_id]
     if leaders_only:
         sql += " AND urg.role = %s"
         params.append(Role.LEADER)
@@ -80,8 +85,14 @@ def visibility(user, *, roles: frozenset[str] | None = None) -> Q | None:
     With `roles` (`unit_roles_of`) known, the membership test of someone who holds no unit role
     is left out instead of sent to PostgreSQL to plan.
     """
-    parts = [Q(unit_id__in=unit_ids_of(user))] if roles is None or roles else []
-    if is_office(user):
+    return visibility_of(user.pk, in_units=roles is None or bool(roles), office=is_office(user))
+
+
+def visibility_of(person_id: int, *, in_units: bool, office: bool) -> Q | None:
+    """`visibility` from plain values: the person's id, whether to test their unit memberships,
+    whether they are office staff."""
+    parts = [Q(unit_id__in=member_unit_ids(person_id))] if in_units else []
+    if office:
         parts.append(Q(first_submitted_at__isnull=False))
     return reduce(or_, parts) if parts else None
 

@@ -89,19 +89,27 @@ def test_the_queue_pages_through_every_task_oldest_first_and_counts_each_tab_onc
         client.get("/queue/")
 
 
-def test_the_task_page_opens_exactly_the_tasks_of_each_persons_inbox_and_queue(world, flowing):
-    """`task_for` decides on one row what 待办 and 待领取 decide for lists: the same answer for
-    every person and every task (unit tasks, office tasks, claimed, done, another unit's)."""
+def _every_kind_of_task(world, flowing) -> list:
+    """Unit tasks, office tasks, claimed, done, another unit's; the people of `world` and of three
+    more units (whose operators, like the world's, share one shape of rights)."""
     flowing("held")  # the summary task, in the operator's hands
     flowing("submitted", unit=world.other_unit, theme="他单位报送")
-    for state in ("drafted", "returned", "reviewed"):  # a fill, a revise and a schedule task; units nobody here belongs to
+    more = []
+    for state in ("drafted", "returned", "reviewed"):  # a fill, a revise and a schedule task
         unit = UnitFactory(code=f"kf-{state}", name=f"开福区{state}局")
         people = (person(f"{state}-op", Role.OPERATOR, unit), person(f"{state}-lead", Role.LEADER, unit))
         DeclarationFlow.adopt.run(declaration=world.declaration(state, unit=unit, people=people))
+        more.extend(people)
     review = Task.objects.get(pk=inbox.queue_for(world.reviewer).first().pk)
     review.flow_task.activation_class(review).assign(world.reviewer)  # one office task in hand
-    people = [world.operator, world.leader, world.other_operator, world.other_leader, world.reviewer,
-              world.scheduler, world.assessor, world.administrator]
+    return [world.operator, world.leader, world.other_operator, world.other_leader, world.reviewer,
+            world.scheduler, world.assessor, world.administrator, *more]
+
+
+def test_the_task_page_opens_exactly_the_tasks_of_each_persons_inbox_and_queue(world, flowing):
+    """`task_for` decides on one row what 待办 and 待领取 decide for lists: the same answer for
+    every person and every task (unit tasks, office tasks, claimed, done, another unit's)."""
+    people = _every_kind_of_task(world, flowing)[:8]  # the three more units' people hold none of the tasks
     tasks = list(Task.objects.filter(process__flow_class=DeclarationFlow))
     assert {t.status for t in tasks} >= {"NEW", "ASSIGNED", "DONE"}
     opened = set()
@@ -117,6 +125,39 @@ def test_the_task_page_opens_exactly_the_tasks_of_each_persons_inbox_and_queue(w
             if found:
                 opened.add(user.username)
     assert opened == {"edu-op", "reviewer", "scheduler"}  # summary; a claimed review and the other; schedule
+
+
+def test_an_inbox_page_runs_each_persons_own_statement_compiled_once_per_shape(world, flowing):
+    """`open_page` runs the SQL its person's shape compiled once, with their id put in: for every
+    person, tab and page exactly the statement the ORM compiles for that person, and the rows of
+    the 待办 and 待领取 lists, though several people share one shape (each unit's operators)."""
+    people = _every_kind_of_task(world, flowing)
+    shapes = {}
+    for user in people:
+        shape = inbox.Shape.of(user)
+        shapes.setdefault(shape, []).append(user.username)
+        for tab in ("inbox", "queue"):
+            scope = inbox._Scope(user.pk, shape)
+            for start in (0, 50):
+                statement = inbox._open_page_statement(user.pk, shape, tab, start, 50)
+                if scope.mine is None and scope.claimable is None:  # no task is ever open to them: no statement
+                    assert statement is None and not inbox.open_tasks(user).exists()
+                    continue
+                compiled = inbox._open_page_queryset(scope, tab, start, 50).query.sql_with_params()
+                assert statement == (compiled[0], list(compiled[1]))
+            listed = inbox.tasks_for(user) if tab == "inbox" else inbox.queue_for(user)
+            counts, rows = inbox.open_page(user, tab, start=0, size=50)
+            assert [row.pk for row in rows] == [row.pk for row in listed], (user.username, tab)
+            assert counts["inbox"] == inbox.tasks_for(user).count() and counts["queue"] == inbox.queue_for(user).count()
+    operators = shapes[inbox.Shape.of(world.operator)]
+    assert {"edu-op", "health-op", "drafted-op", "returned-op"} <= set(operators)
+    seen = {p.username: [row.declaration.unit.code for tab in ("inbox", "queue")
+                         for row in inbox.open_page(p, tab, start=0, size=50)[1]] for p in people}
+    # Operators of one shape, leaders of another: each their own unit's task, nobody else's.
+    assert {name: seen[name] for name in ("edu-op", "returned-op", "drafted-op", "health-op")} == {
+        "edu-op": ["kf-edu"], "returned-op": ["kf-returned"], "drafted-op": [], "health-op": []}
+    assert {name: seen[name] for name in ("drafted-lead", "edu-lead", "returned-lead")} == {
+        "drafted-lead": ["kf-drafted"], "edu-lead": [], "returned-lead": []}
 
 
 def test_the_declaration_list_pages_with_its_total_in_the_same_statement(client, world, django_assert_num_queries):
@@ -179,3 +220,4 @@ def test_each_row_links_to_its_own_declaration_and_task(client, world):
     listed = client.get("/declarations/").content.decode()
     for pk in world.programme.declarations.values_list("pk", flat=True):
         assert f'<a href="/declarations/{pk}/">主题' in listed
+    assert listed.count('<span class="state">已报送</span>') == world.programme.declarations.count() == 6  # each row's state
