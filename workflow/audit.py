@@ -231,17 +231,23 @@ class _Processes:
             conninfo = make_conninfo(conninfo, password=connection.settings_dict["PASSWORD"])
         # The checkpoints' heads go as the JSON text the database gave: the processes decode them.
         known = "[" + ",".join(heads_texts) + "]"
-        self.processes, jobs = [], []
-        for condition in ranges:
-            sql, params = _copy_statement(_events().filter(condition))
-            job = json.dumps({"conninfo": conninfo, "snapshot": snapshot, "sql": sql, "params": list(params)})
-            jobs.append(f'{job[:-1]},"known":{known}}}'.encode())  # on stdin: the password never shows in a process list
-            self.processes.append(subprocess.Popen([sys.executable, "-m", "workflow.chain"], cwd=settings.BASE_DIR,
-                                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-        self.pool = ThreadPoolExecutor(len(self.processes))  # each thread feeds and reads its process
-        self.outputs = [self.pool.submit(process.communicate, job) for process, job in zip(self.processes, jobs)]
+        self.processes, jobs, self.pool = [], [], None
+        try:
+            for condition in ranges:
+                sql, params = _copy_statement(_events().filter(condition))
+                job = json.dumps({"conninfo": conninfo, "snapshot": snapshot, "sql": sql, "params": list(params)})
+                jobs.append(f'{job[:-1]},"known":{known}}}'.encode())  # on stdin: the password never shows in a process list
+                self.processes.append(subprocess.Popen([sys.executable, "-m", "workflow.chain"], cwd=settings.BASE_DIR,
+                                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+            self.pool = ThreadPoolExecutor(len(self.processes))  # each thread feeds and reads its process
+            self.outputs = [self.pool.submit(process.communicate, job) for process, job in zip(self.processes, jobs)]
+        except BaseException:
+            self.stop()
+            raise
 
     def runs(self) -> list[Run]:
+        """The ranges' runs in chain order, up to the first that found a problem (a later range's
+        failure does not hide it, as it would not in one process)."""
         found = []
         for process, output in zip(self.processes, self.outputs):
             stdout, stderr = output.result()
@@ -250,13 +256,19 @@ class _Processes:
             run = json.loads(stdout)
             found.append(Run(run["events"], {key: tuple(head) for key, head in run["heads"].items()},
                              tuple(run["problem"]) if run["problem"] else None))
+            if found[-1].problem:
+                break
         return found
 
     def stop(self) -> None:
+        """End the processes still running and wait for every one (no orphan, no zombie)."""
         for process in self.processes:
             if process.poll() is None:
                 process.kill()
-        self.pool.shutdown()
+        for process in self.processes:
+            process.wait()
+        if self.pool is not None:
+            self.pool.shutdown()
 
 
 def _check_in_parallel(workers: int, heads_texts: list[str]) -> _Processes | None:
@@ -292,9 +304,10 @@ def verify(*, chunk_size: int = 20_000, workers: int | None = None) -> Verificat
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         saved = list(AuditCheckpoint.objects.order_by("id").annotate(_heads=Cast("heads", TextField())).values_list(
             "pk", "_heads", "chains", "events", "created_at", "prev_hash", "hash"))
-        parallel = _check_in_parallel(workers, [heads for _pk, heads, *_rest in saved]) \
-            if snapshot_of_its_own and workers > 1 else None
+        parallel = None
         try:
+            if snapshot_of_its_own and workers > 1:
+                parallel = _check_in_parallel(workers, [heads for _pk, heads, *_rest in saved])
             # 1. checkpoints: their own chain, then the last known head of every chain.
             known: dict[str, list] = {}
             prev = GENESIS

@@ -179,9 +179,10 @@ def copy_rows(cursor, sql: str, params: Sequence) -> Iterator[list[str]]:
                     yield [_copy_field(text) for text in line.split("\t")]
                 else:
                     yield line.split("\t")
-        finally:
+        except GeneratorExit:
             while read():
                 pass
+            raise
 
 
 def check_range(conninfo: str, snapshot: str, sql: str, params: tuple, known: dict[str, list]) -> Run:

@@ -187,6 +187,33 @@ def test_a_declaration_returned_twice_names_both_returns(world, programme):
     assert lost.event_ids == tuple(sorted((approve, *returns))) and len(returns) == 2
 
 
+def test_a_resubmitted_declaration_is_on_time_by_its_first_submit_event(world, programme):
+    y = Year(world)
+    op, lead = y.people[world.unit.pk]
+    d = services.declaration_create(programme=programme, unit=world.unit, by=op, data=content(programme, world.unit))
+    d = services.declaration_submit(declaration=d, by=lead, now=at(2023, 3, 20, 9, 30))
+    d = services.declaration_return(declaration=d, by=world.reviewer, reason="请补充活动简介。")
+    d = services.declaration_submit(declaration=d, by=lead, now=at(2023, 4, 1, 15, 0))
+    first, again = AuditEvent.objects.filter(declaration=d, action="submit").order_by("seq")
+
+    on_time = assess_programme(programme).unit(world.unit.pk).indicator("declared_on_time")
+    assert (on_time.points, on_time.event_ids) == (10, (first.pk,)) and again.pk > first.pk
+    assert on_time.basis == "首次报送于2023-03-20 09:30，截止日期2023-04-03"  # Beijing time of the first submit
+
+
+def test_an_exemplary_mark_withdrawn_and_given_again_cites_the_last_mark(world, programme):
+    y = Year(world)
+    d = y.declare(world.unit)
+    y.schedule()
+    d = y.summarize(y.hold(d), at(2023, 5, 25, 16))
+    for exemplary in (True, False, True):
+        d = services.declaration_mark_exemplary(declaration=d, by=world.scheduler, exemplary=exemplary)
+    marks = list(AuditEvent.objects.filter(declaration=d, action="mark_exemplary").order_by("seq").values_list("pk", flat=True))
+
+    cell = assess_programme(programme).unit(world.unit.pk).indicator("exemplary")
+    assert len(marks) == 3 and (cell.points, cell.event_ids, cell.basis) == (5, (marks[-1],), "被认定为典型经验")
+
+
 def test_a_rescheduled_activity_held_in_its_new_month_scores_on_the_reschedule_event(world, programme):
     y = Year(world)
     moved, kept = y.declare(world.unit), y.declare(world.other_unit)
