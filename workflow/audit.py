@@ -321,10 +321,8 @@ def verify(*, chunk_size: int = 20_000, workers: int | None = None) -> Verificat
             checkpoints = len(saved)
 
             # The heads kept on the declarations and the global chain row.
-            recorded = {
-                chain_key(pk): (seq, head)
-                for pk, seq, head in Declaration.objects.filter(audit_seq__gt=0).values_list("id", "audit_seq", "audit_head").iterator(chunk_size=chunk_size)
-            }
+            heads_kept = Declaration.objects.filter(audit_seq__gt=0).values_list("id", "audit_seq", "audit_head")
+            recorded = {chain_key(pk): (seq, head) for pk, seq, head in heads_kept.iterator(chunk_size=chunk_size)}
             recorded.update({c.key: (c.seq, c.head) for c in AuditChain.objects.filter(seq__gt=0)})
 
             # 2. every event, chain by chain (in ranges of chains, in order, when in parallel; the
