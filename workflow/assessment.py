@@ -251,17 +251,13 @@ def _event_facts(events) -> dict[int, dict]:
         cursor.execute(f"SELECT declaration_id, {', '.join(columns)} FROM ({inner}) events GROUP BY declaration_id",
                        [*outer, *params])
         rows = cursor.fetchall()
-    if connection.vendor != "postgresql":  # SQLite's MIN of a timestamp is text
+    # The ORM's converter for a DateTimeField where the backend has one (SQLite: the MIN of a
+    # timestamp comes back as text); PostgreSQL's driver already hands back an aware datetime.
+    convert = getattr(connection.ops, "convert_datetimefield_value", None)
+    if convert is not None:
         at = keys.index("first_submit_at") + 1
-        rows = [(*row[:at], _aware(row[at]), *row[at + 1:]) for row in rows]
+        rows = [(*row[:at], convert(row[at], None, connection), *row[at + 1:]) for row in rows]
     return {row[0]: dict(zip(keys, row[1:])) for row in rows}
-
-
-def _aware(value) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    parsed = dt.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
 def _facts(programme: Programme, unit_ids: Sequence[int] | None = None) -> list[Facts]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-import hashlib
 import json
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from django.utils import timezone
 
 from psycopg.conninfo import make_conninfo
 
-from workflow.chain import GENESIS, GLOBAL, Run, canonical_json, chain_key, chain_label, check, copy_rows, digest
+from workflow.chain import GENESIS, GLOBAL, Run, canonical_json, chain_key, chain_label, check, copy_rows, digest, digest_of
 from workflow.models import AuditChain, AuditCheckpoint, AuditEvent, Declaration
 
 AUDIT_HEAD_FIELDS = ("audit_seq", "audit_head")
@@ -278,8 +277,7 @@ def _check_in_parallel(workers: int, heads_texts: list[str]) -> _Processes | Non
 
 
 def _checkpoint_hash(*, heads: dict, chains: int, events: int, created_at: dt.datetime, prev_hash: str) -> str:
-    payload = "\x1f".join((canonical_json(heads), str(chains), str(events), str(_micros(created_at)), prev_hash))
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return digest_of((canonical_json(heads), str(chains), str(events), str(_micros(created_at)), prev_hash))
 
 
 def _fail(events: int, chains: int, checkpoints: int, message: str, event_id: int | None = None, *,

@@ -75,7 +75,7 @@ def canonical_text(text: str) -> str:
 
 
 def digest_of(fields: Sequence[str]) -> str:
-    """The hash of an event whose `HASHED` fields are `fields`, as text."""
+    """The hash of `fields` (text) joined by U+001F: an event's `HASHED` fields, or a checkpoint's."""
     return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
 
 

@@ -20,13 +20,13 @@ from viewflow.workflow.status import STATUS
 from units.models import Unit
 from units.roles import PERM_OPERATE, PERM_SEAL, Role
 from workflow.models import TaskRow
-from workflow.permissions import EVALUATE, REVIEW, SCHEDULE, is_office
+from workflow.permissions import OFFICE_PERMS
 from workflow.selectors import declarations_visible_to, member_unit_ids, unit_ids_of, unit_roles_of, visibility_of
 
 IN_HAND = (STATUS.ASSIGNED, STATUS.STARTED)
 UNIT_OPERATE = f"units.{PERM_OPERATE}"
 UNIT_SEAL = f"units.{PERM_SEAL}"
-OFFICE_TASK_PERMS = (REVIEW, SCHEDULE, EVALUATE)
+OFFICE_TASK_PERMS = OFFICE_PERMS  # the office's tasks go to exactly the office's roles
 
 # What an inbox row shows (the pages and the API): the view's other columns stay in the database.
 ROW_FIELDS = ("flow_task", "status", "created", "finished", "owner__username", "declaration", "unit_name", "theme",
@@ -46,16 +46,15 @@ def _any(conditions: list[Q]) -> Q | None:
 @dataclass(frozen=True)
 class Shape:
     """What a person's inbox statements depend on besides who they are: the unit roles they hold
-    (`unit_roles_of`), the office task permissions they hold, and whether they are office staff
-    (`permissions.is_office`: they see every submitted declaration)."""
+    (`unit_roles_of`) and the office task permissions they hold (holding any is
+    `permissions.is_office`: they see every submitted declaration)."""
 
     roles: frozenset[str]
     office: tuple[str, ...]
-    sees_submitted: bool
 
     @classmethod
     def of(cls, user) -> "Shape":
-        return cls(unit_roles_of(user), tuple(perm for perm in OFFICE_TASK_PERMS if user.has_perm(perm)), is_office(user))
+        return cls(unit_roles_of(user), tuple(perm for perm in OFFICE_TASK_PERMS if user.has_perm(perm)))
 
 
 class _Scope:
@@ -71,7 +70,7 @@ class _Scope:
     def __init__(self, person_id: int, shape: Shape):
         self.person_id, self.shape = person_id, shape
         roles = shape.roles
-        self.visible = visibility_of(person_id, in_units=bool(roles), office=shape.sees_submitted)
+        self.visible = visibility_of(person_id, in_units=bool(roles), office=bool(shape.office))
         # 待办: open tasks assigned to the person whose declaration they may still see.
         self.mine = Q(owner_id=person_id, status__in=IN_HAND) & self.visible if self.visible is not None else None
         # 待领取: a unit task carries its declaration's unit in `owner_permission_obj_pk` (flows:

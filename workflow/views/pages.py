@@ -38,10 +38,6 @@ from workflow.reports import state_label
 from workflow.selectors import declaration_get, declaration_list_rows, programme_accepting, evidence_of, history_of, units_expected_to_declare, units_of
 
 
-# A list's rows: one lookup each, where get_state_display builds the choices anew every call.
-STATE_LABELS = dict(State.choices)
-
-
 def service_errors(view):
     """NotFound → 404 page, PermissionRefused → Chinese 403 page (never a 500)."""
 
@@ -244,8 +240,8 @@ def declaration_list(request):
     page = declaration_list_page(request.user, programme=programme, state=state if state in State.values else None,
                                  number=request.GET.get("page"))
     declaration_url = row_url("workflow:declaration")
-    for row in page.object_list:
-        row.url, row.state_label = declaration_url(row.pk), STATE_LABELS[row.state]
+    for row in page.object_list:  # the state's label: get_state_display would rebuild the choices per row
+        row.url, row.state_label = declaration_url(row.pk), state_label(row.state)
     return render(request, "workflow/declaration_list.html", {
         "declarations": page.object_list, "page": page, "states": State.choices, "state": state, "programme": programme,
     })
