@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install serve check-deploy clean bench bench-quick
+.PHONY: demo test install lint serve check-deploy clean bench bench-quick
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "需要 Python 3.11"; exit 1; }
@@ -23,6 +23,9 @@ demo: install
 	$(PY) manage.py load_demo
 	@echo "打开 http://127.0.0.1:8000 （Ctrl+C 停止）"
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(PY) -m ruff check .
 
 # pytest exits 5 when it collected no test: a suite that ran nothing is a failure.
 test: install

@@ -191,7 +191,7 @@ def main() -> None:
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("基准测试需要 PostgreSQL：设置 DATABASE_URL=postgres://…")
     params = SCALES[args.scale]
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     print(f"基准测试 scale={args.scale} units={params['units']} database={urlsplit(url).path.lstrip('/')}")
     seed_info = prepare(url, params["units"])
     print(f"数据准备：{'已存在，跳过' if seed_info.get('skipped') else '已载入'}（{seed_info['wall_s']} s）")

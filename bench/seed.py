@@ -50,7 +50,7 @@ PEOPLE_PER_UNIT = 10
 LEADERS_PER_UNIT = 2
 CURRENT = "bench-2024"
 OPS = "bench-ops"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 T0 = dt.datetime(2023, 3, 1, 1, 0, tzinfo=UTC)
 
 User = get_user_model()
@@ -67,11 +67,10 @@ def small_of(units: int) -> int:
 def _copy(table: str, columns: Iterable[str], rows: Iterable[tuple]) -> int:
     """COPY rows into `table`; JSON values must already be text."""
     count = 0
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-                count += 1
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
     return count
 
 

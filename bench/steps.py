@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 import django
 
-
 # ------------------------------------------------------------------ measuring
 
 
@@ -195,8 +194,8 @@ def step_transition(args) -> list[dict]:
 
         if not sql:  # one of each with the statements counted (not timed)
             d, doc = declarations.pop(), docs.pop()
-            sql["product"] = sql_count(lambda: approve(d.pk, User.objects.get(pk=reviewer_pk)))
-            sql["bare"] = sql_count(lambda: bare_approve(doc.pk, User.objects.get(pk=bare_pk)))
+            sql["product"] = sql_count(lambda d=d: approve(d.pk, User.objects.get(pk=reviewer_pk)))
+            sql["bare"] = sql_count(lambda doc=doc: bare_approve(doc.pk, User.objects.get(pk=bare_pk)))
         pairs = []
         for d, doc in zip(declarations, docs, strict=True):
             user, other = User.objects.get(pk=reviewer_pk), User.objects.get(pk=bare_pk)  # as a request loads them
@@ -248,8 +247,9 @@ def step_human(args) -> list[dict]:
         bare_tasks = [BareFlow.task_class.objects.get(process__artifact_object_id=doc.pk, process__flow_class=BareFlow,
                                                       flow_task=BareFlow.approve) for doc in docs]
         if not sql:
-            sql["product"] = sql_count(lambda: product_step(tasks.pop()))
-            sql["bare"] = sql_count(lambda: bare_step(bare_tasks.pop()))
+            task, bare_task = tasks.pop(), bare_tasks.pop()
+            sql["product"] = sql_count(lambda task=task: product_step(task))
+            sql["bare"] = sql_count(lambda bare_task=bare_task: bare_step(bare_task))
         p, b = interleaved([(lambda t=t: product_step(t), lambda bt=bt: bare_step(bt)) for t, bt in zip(tasks, bare_tasks, strict=True)])
         product += p
         bare += b
@@ -540,7 +540,7 @@ def step_verify(args) -> list[dict]:
         statement), in one process, with no hashing."""
         sql, params = audit._copy_statement(audit._events())
         count = 0
-        with transaction.atomic():  # opens the connection; one snapshot, as the product reads
+        with transaction.atomic():  # noqa: SIM117 (opens the connection the COPY cursor needs)
             with connection.connection.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
                 while copy.read():
                     count += 1

@@ -96,7 +96,7 @@ class World:
     administrator: object
 
     @classmethod
-    def build(cls, programme: Programme) -> "World":
+    def build(cls, programme: Programme) -> World:
         unit = UnitFactory(code="kf-edu", name="开福区教育局", short_name="区教育局")
         other = UnitFactory(code="kf-health", name="开福区卫生健康局", short_name="区卫健局")
         return cls(

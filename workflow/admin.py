@@ -40,7 +40,7 @@ from units.models import Unit, UnitRoleGroup
 from units.roles import OFFICE_GROUP_NAMES, UNIT_ROLES, Role
 from workflow import flows, services
 from workflow.errors import RuleViolation, ServiceError
-from workflow.models import AuditCheckpoint, AuditEvent, Declaration, DeadlineExtension, ScheduleVersion
+from workflow.models import AuditCheckpoint, AuditEvent, DeadlineExtension, Declaration, ScheduleVersion
 from workflow.permissions import REVIEW, is_assessor
 from workflow.roles import ADMIN_GROUP_NAME, may_manage_roles, role_grant, role_revoke
 from workflow.roster import roster_import

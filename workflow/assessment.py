@@ -257,7 +257,7 @@ def _event_facts(events) -> dict[int, dict]:
     if convert is not None:
         at = keys.index("first_submit_at") + 1
         rows = [(*row[:at], convert(row[at], None, connection), *row[at + 1:]) for row in rows]
-    return {row[0]: dict(zip(keys, row[1:])) for row in rows}
+    return {row[0]: dict(zip(keys, row[1:], strict=True)) for row in rows}
 
 
 def _facts(programme: Programme, unit_ids: Sequence[int] | None = None) -> list[Facts]:
@@ -600,7 +600,7 @@ def assess_programme(programme: Programme, *, unit_ids: Sequence[int] | None = N
             columns.append([blank] * len(declared))
         else:
             columns.append(_cells(rule, Context(programme=programme, indicator=indicator, banner_rule=banner_rule), declared))
-    cells = dict(zip([facts.unit.id for facts in declared], zip(*columns)))  # unit id → its cells, in scheme order
+    cells = dict(zip([facts.unit.id for facts in declared], zip(*columns, strict=True), strict=True))  # unit id → its cells, in scheme order
     blanks = tuple(blanks)
     rows = []
     for facts in everyone:

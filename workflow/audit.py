@@ -21,23 +21,23 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import closing
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
+from itertools import pairwise
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Func, Q, TextField, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
-
 from psycopg.conninfo import make_conninfo
 
 from workflow.chain import GENESIS, GLOBAL, Run, canonical_json, chain_key, chain_label, check, copy_rows, digest, digest_of
 from workflow.models import AuditChain, AuditCheckpoint, AuditEvent, Declaration
 
 AUDIT_HEAD_FIELDS = ("audit_seq", "audit_head")
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICRO = dt.timedelta(microseconds=1)
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
@@ -206,7 +206,7 @@ def _ranges(workers: int) -> tuple[int, list[Q]]:
     total = (shares[0][2] if shares else 0) + sum(AuditChain.objects.values_list("seq", flat=True))
     edges = [None, *(low for share, low, _total in shares if share > 0), None]
     ranges = []
-    for low, high in zip(edges, edges[1:]):
+    for low, high in pairwise(edges):
         condition = Q(declaration_id__isnull=False)
         if low is not None:
             condition &= Q(declaration_id__gte=low)
@@ -239,7 +239,7 @@ class _Processes:
                 self.processes.append(subprocess.Popen([sys.executable, "-m", "workflow.chain"], cwd=settings.BASE_DIR,
                                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
             self.pool = ThreadPoolExecutor(len(self.processes))  # each thread feeds and reads its process
-            self.outputs = [self.pool.submit(process.communicate, job) for process, job in zip(self.processes, jobs)]
+            self.outputs = [self.pool.submit(process.communicate, job) for process, job in zip(self.processes, jobs, strict=True)]
         except BaseException:
             self.stop()
             raise
@@ -248,7 +248,7 @@ class _Processes:
         """The ranges' runs in chain order, up to the first that found a problem (a later range's
         failure does not hide it, as it would not in one process)."""
         found = []
-        for process, output in zip(self.processes, self.outputs):
+        for process, output in zip(self.processes, self.outputs, strict=True):
             stdout, stderr = output.result()
             if process.returncode:
                 raise RuntimeError(f"审计校验进程失败：{stderr.decode(errors='replace')[-2000:]}")

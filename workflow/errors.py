@@ -33,7 +33,7 @@ class RuleViolation(ServiceError):
         return result
 
     @classmethod
-    def single(cls, field: str, message: str, code: str) -> "RuleViolation":
+    def single(cls, field: str, message: str, code: str) -> RuleViolation:
         return cls([Problem(field, message, code)])
 
 

@@ -139,7 +139,7 @@ def export_xlsx(version: ScheduleVersion, *, by) -> bytes:
             row["unit_name"], theme, f"{row['month']}月", row["form_label"],
             row["description"], row["contact_name"], row["contact_phone"],
         ))])
-        for column, cell in zip(COLUMNS, sheet[sheet.max_row]):
+        for column, cell in zip(COLUMNS, sheet[sheet.max_row], strict=True):
             if column != "序号":
                 cell.data_type = "s"  # text typed by units is never a formula (=HYPERLINK(…) stays text)
             cell.font, cell.border = Font(name=BODY_FONT, size=11), border
@@ -208,7 +208,7 @@ def export_docx(declaration: Declaration, *, by) -> bytes:
         "1", declaration.theme, f"{declaration.month}月" if declaration.month else "",
         programme.label("forms", declaration.form) if declaration.form else "", declaration.description,
     )
-    for index, (column, value, width) in enumerate(zip(FORM_COLUMNS, values, FORM_WIDTHS_CM)):
+    for index, (column, value, width) in enumerate(zip(FORM_COLUMNS, values, FORM_WIDTHS_CM, strict=True)):
         for row, text, bold in ((0, column, True), (1, printable(value), False)):
             cell = table.cell(row, index)
             cell.width = Cm(width)

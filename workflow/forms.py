@@ -60,7 +60,7 @@ class DeclarationForm(forms.Form):
         self.fields["contact_phone"].widget.attrs["inputmode"] = "tel"
 
     @classmethod
-    def for_declaration(cls, declaration: Declaration, data=None) -> "DeclarationForm":
+    def for_declaration(cls, declaration: Declaration, data=None) -> DeclarationForm:
         initial = {name: getattr(declaration, name) for name in cls.base_fields}
         return cls(data, initial=initial, programme=declaration.programme, unit=declaration.unit)
 

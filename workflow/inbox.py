@@ -53,7 +53,7 @@ class Shape:
     office: tuple[str, ...]
 
     @classmethod
-    def of(cls, user) -> "Shape":
+    def of(cls, user) -> Shape:
         return cls(unit_roles_of(user), tuple(perm for perm in OFFICE_TASK_PERMS if user.has_perm(perm)))
 
 
@@ -87,7 +87,7 @@ class _Scope:
         self.claimable = Q(status=STATUS.NEW, owner__isnull=True) & claim if claim is not None else None
 
     @classmethod
-    def of(cls, user) -> "_Scope":
+    def of(cls, user) -> _Scope:
         return cls(user.pk, Shape.of(user))
 
     def open(self) -> QuerySet[TaskRow]:

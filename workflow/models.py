@@ -245,7 +245,7 @@ EVIDENCE_TYPES = {
 }
 
 
-def evidence_upload_to(instance: "Evidence", filename: str) -> str:
+def evidence_upload_to(instance: Evidence, filename: str) -> str:
     """A generated name (uuid + the extension of the type found in the content); the
     uploaded name is kept only as display text (`original_name`)."""
     return f"evidence/{instance.declaration_id}/{uuid.uuid4().hex}.{EVIDENCE_TYPES[instance.content_type]}"
@@ -339,6 +339,9 @@ class AuditChain(models.Model):
         verbose_name = "审计链"
         verbose_name_plural = "审计链"
 
+    def __str__(self) -> str:
+        return f"{self.key}@{self.seq}"
+
 
 class AuditCheckpoint(models.Model):
     """A periodic record of every chain head that moved since the previous checkpoint.
@@ -359,6 +362,9 @@ class AuditCheckpoint(models.Model):
         verbose_name = "审计检查点"
         verbose_name_plural = "审计检查点"
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"检查点#{self.pk}（{self.events}条事件）"
 
 
 class ScheduleVersion(models.Model):
@@ -428,8 +434,8 @@ class TaskRow(models.Model):
     finished = models.DateTimeField("完成时间", null=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, related_name="+",
                               db_constraint=False, verbose_name="办理人")
-    owner_permission = models.CharField(max_length=255, null=True)
-    owner_permission_obj_pk = models.CharField(max_length=255, null=True)  # the unit of a unit task (flows)
+    owner_permission = models.CharField(max_length=255, null=True)  # noqa: DJ001 (viewflow's nullable column)
+    owner_permission_obj_pk = models.CharField(max_length=255, null=True)  # noqa: DJ001  # the unit of a unit task (flows)
     declaration = models.ForeignKey(Declaration, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
                                     verbose_name="申报")
     unit_id = models.BigIntegerField("单位编号")
@@ -443,3 +449,6 @@ class TaskRow(models.Model):
         db_table = "workflow_taskrow"
         verbose_name = verbose_name_plural = "待办任务行"
         default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"任务#{self.pk}"

@@ -25,9 +25,9 @@ from openpyxl.utils import get_column_letter
 
 from policies.models import Programme
 from workflow import audit
-from workflow.exports import printable
 from workflow.assessment import Scoreboard, assess_programme
 from workflow.errors import RuleViolation
+from workflow.exports import printable
 from workflow.models import AuditEvent, Declaration, State
 from workflow.permissions import EVENT_LABELS
 

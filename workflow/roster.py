@@ -249,7 +249,7 @@ def validate_rows(rows: list[RosterRow]) -> list[Problem]:
     for row in rows:
         mine: list[Problem] = []
 
-        def bad(column: str, message: str, code: str) -> None:
+        def bad(column: str, message: str, code: str, mine=mine, row=row) -> None:
             mine.append(Problem(column, f"第{row.number}行：{message}", code))
 
         # -- the unit

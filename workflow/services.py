@@ -22,7 +22,7 @@ from units.models import Unit
 from workflow import audit
 from workflow import evidence as evidence_files
 from workflow.errors import NotFound, RuleViolation, TransitionConflict
-from workflow.models import CONTENT_FIELDS, Declaration, DeadlineExtension, Evidence, ScheduleVersion, State
+from workflow.models import CONTENT_FIELDS, DeadlineExtension, Declaration, Evidence, ScheduleVersion, State
 from workflow.permissions import ACTION_LABELS, Action, authorize
 
 REQUIRED_LABELS = {

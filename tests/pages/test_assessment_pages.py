@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.template.defaultfilters import floatformat
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import BEFORE_DEADLINE, UnitFactory, content, person
 from tests.pages.conftest import login

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -87,7 +88,7 @@ def test_dashboard_counts_by_state_and_lists_units_yet_to_declare(client, world,
     assert response.status_code == 200
     page = response.content.decode()
     assert "各状态申报数" in page and "尚未报送的单位（催报名单）" in page
-    assert dict((v, n) for v, _l, n in response.context["by_state"])["submitted"] == 1
+    assert {v: n for v, _l, n in response.context["by_state"]}["submitted"] == 1
     pending = [row["unit"].name for row in response.context["pending"]]
     assert world.other_unit.name in pending and world.unit.name not in pending
     row = next(r for r in response.context["pending"] if r["unit"] == world.other_unit)
@@ -129,5 +130,5 @@ def test_pages_are_phone_ready(client, world):
     page = client.get("/").content.decode()
     assert 'name="viewport"' in page
     from django.contrib.staticfiles import finders
-    css = open(finders.find("css/site.css"), encoding="utf-8").read()
+    css = Path(finders.find("css/site.css")).read_text(encoding="utf-8")
     assert "@media (max-width: 640px)" in css and "WenQuanYi Micro Hei" in css

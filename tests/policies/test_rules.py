@@ -8,7 +8,7 @@ DUE = dt.date(2023, 4, 3)
 def test_deadline_counts_the_whole_due_day_in_shanghai():
     assert check_deadline(dt.datetime(2023, 4, 3, 23, 59, 59, tzinfo=SHANGHAI), due_date=DUE) == []
     # 16:00 UTC on the 3rd is midnight in Shanghai: too late.
-    [p] = check_deadline(dt.datetime(2023, 4, 3, 16, 0, tzinfo=dt.timezone.utc), due_date=DUE)
+    [p] = check_deadline(dt.datetime(2023, 4, 3, 16, 0, tzinfo=dt.UTC), due_date=DUE)
     assert p.code == "deadline_passed" and "2023年4月3日" in p.message and "延期" in p.message
 
 

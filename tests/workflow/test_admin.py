@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tests.factories import UserFactory, admin_user
 from units.models import Unit
-from workflow.models import AuditEvent, Declaration, DeadlineExtension, State
+from workflow.models import AuditEvent, DeadlineExtension, Declaration, State
 
 User = get_user_model()
 UPLOAD = "/admin/units/unit/import-roster/"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -23,14 +24,14 @@ def test_each_declaration_has_its_own_chain_linked_from_genesis(world):
         events = list(AuditEvent.objects.filter(declaration=d).order_by("seq"))
         assert [e.seq for e in events] == list(range(1, len(events) + 1))
         assert events[0].prev_hash == GENESIS
-        assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:]))
+        assert all(later.prev_hash == earlier.hash for earlier, later in pairwise(events))
         assert (d.audit_seq, d.audit_head) == (events[-1].seq, events[-1].hash)
 
 
 def test_events_outside_declarations_form_the_global_chain(world):
     globals_ = list(AuditEvent.objects.filter(declaration=None).order_by("seq"))
     assert {e.action for e in globals_} == {"grant_role"}  # the world's role grants
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(globals_, globals_[1:]))
+    assert all(later.prev_hash == earlier.hash for earlier, later in pairwise(globals_))
 
 
 def test_verify_audit_command_prints_ok_with_the_count(world, capsys):

@@ -31,7 +31,7 @@ from units.models import UnitKind
 from units.roles import Role
 from workflow import services
 from workflow.errors import NotFound, PermissionRefused
-from workflow.models import AuditEvent, Declaration, DeadlineExtension, State
+from workflow.models import AuditEvent, DeadlineExtension, Declaration, State
 
 ROLES = ["operator", "leader", "reviewer", "scheduler", "assessor", "administrator"]
 ACTIONS = [

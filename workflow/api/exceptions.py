@@ -16,6 +16,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from workflow.errors import RuleViolation, ServiceError
 
+
 def exception_handler(exc, context):
     if isinstance(exc, RuleViolation):
         return Response(exc.by_field(), status=status.HTTP_400_BAD_REQUEST)

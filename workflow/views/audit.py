@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 
 from units.models import Unit
 from workflow import audit, reports, selectors
-from workflow.exports import XLSX
 from workflow.errors import RuleViolation
+from workflow.exports import XLSX
 from workflow.forms import AuditSearchForm
 from workflow.permissions import EVENT_LABELS, is_assessor
 from workflow.views.pages import download, page_of

@@ -32,10 +32,18 @@ from workflow import inbox, services
 from workflow.errors import NotFound, PermissionRefused, RuleViolation, TransitionConflict
 from workflow.flows import CANCEL, WITHDRAW, DeclarationFlow, process_of, run_step
 from workflow.forms import EvidenceForm, ExemplaryForm, ReasonForm
-from workflow.models import BEFORE_HELD, Declaration, DeadlineExtension, State
+from workflow.models import BEFORE_HELD, DeadlineExtension, Declaration, State
 from workflow.permissions import EVENT_LABELS, Action, can, is_office
 from workflow.reports import state_label
-from workflow.selectors import declaration_get, declaration_list_rows, programme_accepting, evidence_of, history_of, units_expected_to_declare, units_of
+from workflow.selectors import (
+    declaration_get,
+    declaration_list_rows,
+    evidence_of,
+    history_of,
+    programme_accepting,
+    units_expected_to_declare,
+    units_of,
+)
 
 
 def service_errors(view):

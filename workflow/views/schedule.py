@@ -24,7 +24,6 @@ from workflow.models import ScheduleVersion, State
 from workflow.permissions import Action, authorize
 from workflow.views.pages import download, programme_or_404, service_errors
 
-
 # ------------------------------------------------------------------ the schedule page
 
 def _schedule_page(request, programme: Programme, *, publish_form=None, reschedule: dict | None = None):

@@ -78,7 +78,7 @@ class Command(BaseCommand):
             # so the demo's inboxes show the work (idempotent).
             DeclarationFlow.adopt_all()
 
-        self.stdout.write(self.style.SUCCESS("演示数据已载入（单位为示例数据，非正式名单）。演示账号（密码均为 %s）：" % password))
+        self.stdout.write(self.style.SUCCESS(f"演示数据已载入（单位为示例数据，非正式名单）。演示账号（密码均为 {password}）："))
         for username, role, unit in logins:
             self.stdout.write(f"  {username:<22} {role}{('，' + unit) if unit else ''}")
 
