@@ -44,6 +44,7 @@ from workflow import audit
 from workflow.flows import DeclarationFlow
 from workflow.models import AuditChain, Declaration, ScheduleVersion, State
 from workflow.roles import role_grant
+from workflow.trail.checkpoints import checkpoint
 
 PROGRAMMES = 100
 PEOPLE_PER_UNIT = 10
@@ -123,7 +124,7 @@ def seed(units: int, *, log=print) -> dict:
     with transaction.atomic():
         step("audit+declarations+processes", _declarations, programmes, unit_ids, people)
         step("schedule", _schedule, programmes[0], people)
-    step("checkpoint", audit.checkpoint)
+    step("checkpoint", checkpoint)
     _reset_sequences("workflow_declaration", "viewflow_process", "viewflow_task", "auth_user", "auth_group")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

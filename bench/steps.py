@@ -533,12 +533,12 @@ def step_verify(args) -> list[dict]:
 
     from django.db import connection, transaction
 
-    from workflow import audit
+    from workflow.trail import verify as verification
 
     def bare():
         """The floor: read the same rows in the same order as the product reads them (its COPY
         statement), in one process, with no hashing."""
-        sql, params = audit._copy_statement(audit._events())
+        sql, params = verification._copy_statement(verification._events())
         count = 0
         with transaction.atomic():  # noqa: SIM117 (opens the connection the COPY cursor needs)
             with connection.connection.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
@@ -554,7 +554,7 @@ def step_verify(args) -> list[dict]:
     product, bare_times, cpu, result = [], [], [], None
     for _ in range(args.verify_runs):
         t, c = time.perf_counter(), cpu_seconds()
-        result = audit.verify()
+        result = verification.verify()
         product.append(time.perf_counter() - t)
         cpu.append(cpu_seconds() - c)
         t = time.perf_counter()

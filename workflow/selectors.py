@@ -170,7 +170,7 @@ def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
     An assessor sees every event outside declarations and every event of a declaration
     they may see (`declaration_history`'s rule): a unit's never-submitted draft stays
     inside the unit, its events too, until the unit submits it. The whole chain,
-    drafts included, is checked by `audit.verify`, which needs no selector.
+    drafts included, is checked by `trail.verify`, which needs no selector.
     """
     if not is_assessor(user):
         return AuditEvent.objects.none()

@@ -20,8 +20,8 @@ from schemathesis import checks
 from config.wsgi import application
 from tests.factories import person
 from units.roles import Role
-from workflow.audit import verify
 from workflow.models import AuditEvent, Declaration
+from workflow.trail.verify import verify
 
 CHECKS = [
     checks.not_a_server_error,

@@ -19,10 +19,10 @@ from units.models import UnitKind
 from units.roles import Role
 from workflow import services
 from workflow.assessment import NOT_RELEASED, assess_programme, assessment_for, assessment_release, indicator_scores_for
-from workflow.audit import verify
 from workflow.errors import NotFound, PermissionRefused
 from workflow.models import AuditEvent, Declaration
 from workflow.roles import role_grant
+from workflow.trail.verify import verify
 
 ALL_CATEGORIES = {"npc_deputy": 2, "cppcc_member": 1, "expert": 3, "media": 4, "citizen": 30, "enterprise": 6}
 ALL_CHANNELS = [

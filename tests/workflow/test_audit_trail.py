@@ -11,9 +11,10 @@ from django.db import DatabaseError, connection, transaction
 from tests.factories import UnitFactory, person
 from units.roles import Role
 from workflow import services
-from workflow.audit import GENESIS, checkpoint, verify
-from workflow.chain import canonical_json, canonical_text
 from workflow.models import AuditEvent, Declaration
+from workflow.trail.chain import GENESIS, canonical_json, canonical_text
+from workflow.trail.checkpoints import checkpoint
+from workflow.trail.verify import verify
 
 
 def test_each_declaration_has_its_own_chain_linked_from_genesis(world):
@@ -152,11 +153,11 @@ def test_removing_a_whole_chain_with_its_declaration_is_found_by_the_checkpoint(
 def in_parallel(monkeypatch, audit_flushable):
     """A trail of several declarations, checked by 3 processes (committed rows, so the processes
     see them): the threshold is lowered to 0 and every run whose processes started is counted."""
-    from workflow import audit
+    from workflow.trail import verify as verification
 
-    monkeypatch.setattr(audit, "PARALLEL_MIN_EVENTS", 0)
+    monkeypatch.setattr(verification, "PARALLEL_MIN_EVENTS", 0)
     runs = []
-    real = audit._check_in_parallel
+    real = verification._check_in_parallel
 
     def counted(*args, **kwargs):
         started = real(*args, **kwargs)
@@ -164,7 +165,7 @@ def in_parallel(monkeypatch, audit_flushable):
             runs.append(started)
         return started
 
-    monkeypatch.setattr(audit, "_check_in_parallel", counted)
+    monkeypatch.setattr(verification, "_check_in_parallel", counted)
     return runs
 
 
@@ -292,7 +293,7 @@ def test_the_canonical_json_is_json_dumps_with_sorted_keys_whatever_the_input_sp
 
 @pytest.mark.postgres
 def test_an_error_while_reading_the_trail_is_raised_and_the_connection_stays_usable(world, monkeypatch):
-    from workflow import chain
+    from workflow.trail import chain
 
     world.declaration("submitted")
 

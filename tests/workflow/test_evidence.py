@@ -12,10 +12,11 @@ from PIL import Image
 
 from policies.rules import SHANGHAI
 from tests.factories import evidence as holding_evidence
-from workflow import audit, services
+from workflow import services
 from workflow.errors import NotFound, PermissionRefused, RuleViolation, TransitionConflict
 from workflow.evidence import Upload
 from workflow.models import AuditEvent, Declaration, Evidence, State
+from workflow.trail.verify import verify
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def test_a_photo_is_stored_under_a_generated_name_and_audited(world, media_root)
     event = AuditEvent.objects.get(action="upload_evidence")
     assert event.declaration_id == declaration.pk and event.changed["evidence"]["sha256"] == item.sha256
     assert event.from_state == event.to_state == State.SCHEDULED
-    assert audit.verify().ok
+    assert verify().ok
 
 
 def test_a_pdf_is_accepted_by_its_header_and_a_publicity_screenshot_names_its_channel(world):
@@ -147,7 +148,7 @@ def test_hold_with_photos_stores_them_in_the_same_transaction(world, media_root)
     assert list(AuditEvent.objects.filter(declaration=held).order_by("seq").values_list("action", flat=True))[-3:] == [
         "hold", "upload_evidence", "upload_evidence",
     ]
-    assert len(stored_files(media_root)) == 2 and audit.verify().ok
+    assert len(stored_files(media_root)) == 2 and verify().ok
 
 
 def test_a_refused_hold_lists_the_file_problem_with_the_others_and_stores_nothing(world, media_root):

@@ -8,9 +8,9 @@ import pytest
 
 from tests.factories import AFTER_DEADLINE, BEFORE_DEADLINE, SUMMARY, content, evidence
 from workflow import services
-from workflow.audit import verify
 from workflow.errors import RuleViolation, TransitionConflict
 from workflow.models import AuditEvent, Declaration, ScheduleVersion, State
+from workflow.trail.verify import verify
 
 
 def snapshot(d: Declaration) -> tuple:

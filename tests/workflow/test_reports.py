@@ -19,10 +19,10 @@ from tests.factories import BEFORE_DEADLINE
 from tests.workflow.test_assessment import year  # noqa: F401  (the scripted year of the assessment tests)
 from workflow import reports, services
 from workflow.assessment import assess_programme
-from workflow.audit import verify
 from workflow.errors import RuleViolation
 from workflow.models import AuditEvent
 from workflow.selectors import audit_search
+from workflow.trail.verify import verify
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from workflow.audit import checkpoint
+from workflow.trail.checkpoints import checkpoint
 
 
 class Command(BaseCommand):

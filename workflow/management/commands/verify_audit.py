@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from workflow.audit import verify
+from workflow.trail.verify import verify
 
 
 class Command(BaseCommand):

@@ -1,10 +1,10 @@
 """The audit trail's hash chains in plain Python: what an event's hash covers, and how a run of
 events (whole chains, in chain order) is checked.
 
-Nothing here imports Django, so the processes `workflow.audit.verify` starts to check a large
-trail in parallel (`python -m workflow.chain`, one range of chains each) import this module
-alone. `workflow.audit` writes the events and puts the runs together (checkpoints, heads kept
-on the rows).
+Nothing here imports Django, so the processes `workflow.trail.verify` starts to check a large
+trail in parallel (`python -m workflow.trail.chain`, one range of chains each) import this module
+alone. `workflow.audit` writes the events; `workflow.trail.verify` puts the runs together
+(checkpoints, heads kept on the rows).
 
 The checker reads each event as the text of its fields (`ROW`): on PostgreSQL straight from
 `COPY … TO STDOUT` (`copy_rows`), one split per event, with no driver conversion per column.
@@ -13,6 +13,7 @@ number and, for a problem, the event's id.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 
 GENESIS = "0" * 64
 GLOBAL = "global"
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICRO = dt.timedelta(microseconds=1)
 
 # What an event's hash covers, in this order: each field as text ("" for none), joined by U+001F.
 HASHED = ("chain", "seq", "declaration_id", "unit_id", "programme_id", "actor_id", "action", "from_state", "to_state",
@@ -31,6 +34,11 @@ HASHED = ("chain", "seq", "declaration_id", "unit_id", "programme_id", "actor_id
 # in any key order and spacing: it is re-encoded canonically here), then its stored hash.
 ROW = ("id", *HASHED[1:], "hash")
 _CHANGED, _PREV, _HASH = ROW.index("changed"), ROW.index("prev_hash"), ROW.index("hash")
+
+
+def micros(at: dt.datetime) -> int:
+    """The time an event's hash covers: integer microseconds since 1970 (`_EpochMicros` in SQL)."""
+    return (at - _EPOCH) // _MICRO
 
 
 def _canonical_encoder():
@@ -199,7 +207,7 @@ def check_range(conninfo: str, snapshot: str, sql: str, params: tuple, known: di
 
 
 def main() -> None:
-    """`python -m workflow.chain`: a JSON job on stdin (conninfo, snapshot, sql, params: see
+    """`python -m workflow.trail.chain`: a JSON job on stdin (conninfo, snapshot, sql, params: see
     `check_range`; known: the checkpoints' heads, oldest first), the `Run` as JSON on stdout."""
     job = json.load(sys.stdin)
     known: dict[str, list] = {}
