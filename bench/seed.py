@@ -14,8 +14,8 @@ What is loaded for `units` = N (1,000 at full scale, 10 at 1/100):
   return and resubmission for half, approve, schedule, hold, summarize, sometimes
   mark_exemplary, evaluate), hash-chained with `workflow.audit.event_hash` so that
   `verify_audit` passes, and a checkpoint over all chain heads;
-- one viewflow process per declaration with the tasks `DeclarationFlow.adopt` makes
-  (adopt → resume → the open human task, or → end), so inboxes list real rows;
+- one viewflow process per declaration with the tasks `DeclarationFlow.start` makes
+  (start → resume → the open human task, or → end), so inboxes list real rows;
 - personas: `bench-lead-small` (leader of N/100 units), `bench-lead-large` (leader of
   every unit), `bench-reviewer`, `bench-scheduler`, `bench-assessor`, and `bench-admin`.
 
@@ -39,7 +39,7 @@ from viewflow.workflow.status import STATUS
 
 from policies.models import Programme
 from units.models import Unit, UnitKind, UnitRoleGroup
-from units.roles import PERM_OPERATE, PERM_SEAL, UNIT_ROLE_PERMISSIONS, Role, unit_group_name
+from units.roles import PERM_OPERATE, PERM_SEAL, REVIEW, SCHEDULE, SEAL, UNIT_ROLE_PERMISSIONS, Role, unit_group_name
 from workflow import audit
 from workflow.flows import DeclarationFlow
 from workflow.models import AuditChain, Declaration, ScheduleVersion, State
@@ -244,9 +244,9 @@ _EVENT_COLUMNS = (
 )
 
 _HUMAN = {
-    State.DRAFTED: (DeclarationFlow.seal, "units.seal_unit"),
-    State.SUBMITTED: (DeclarationFlow.review, "workflow.review_declaration"),
-    State.REVIEWED: (DeclarationFlow.schedule, "workflow.schedule_declaration"),
+    State.DRAFTED: (DeclarationFlow.seal, SEAL),
+    State.SUBMITTED: (DeclarationFlow.review, REVIEW),
+    State.REVIEWED: (DeclarationFlow.schedule, SCHEDULE),
 }
 
 
@@ -311,7 +311,7 @@ def _declarations(programmes: list[Programme], unit_ids: list[int], people: dict
     unit_ct = ContentType.objects.get_for_model(Unit).pk
     declaration_ct = ContentType.objects.get_for_model(Declaration).pk
     flow_ref = get_flow_ref(DeclarationFlow)
-    refs = {node: get_task_ref(node) for node in (DeclarationFlow.adopt, DeclarationFlow.resume, DeclarationFlow.end,
+    refs = {node: get_task_ref(node) for node in (DeclarationFlow.start, DeclarationFlow.resume, DeclarationFlow.end,
                                                    DeclarationFlow.seal, DeclarationFlow.review, DeclarationFlow.schedule)}
     next_decl, next_process, next_task = _next_id("workflow_declaration"), _next_id("viewflow_process"), _next_id("viewflow_task")
 
@@ -371,14 +371,14 @@ def _declarations(programmes: list[Programme], unit_ids: list[int], people: dict
                 _dumps({"quality": 8} if done else {}), "组织有序" if done else "", office["assessor"] if done else None,
                 at if done else None, "", seq, prev,
             ))
-            # The viewflow process DeclarationFlow.adopt makes: adopt → resume → human task (or end).
+            # The viewflow process DeclarationFlow.start makes: start → resume → human task (or end).
             process_id = next_process
             next_process += 1
             processes.append((process_id, flow_ref, STATUS.DONE if done else STATUS.NEW, at, at if done else None,
                               declaration_ct, d_id, "{}"))
             adopt, resume, last = next_task, next_task + 1, next_task + 2
             next_task += 3
-            tasks.append((adopt, refs[DeclarationFlow.adopt], "START", STATUS.DONE, at, at, at, "start", None, None, process_id, None, None, "{}"))
+            tasks.append((adopt, refs[DeclarationFlow.start], "START", STATUS.DONE, at, at, at, "start", None, None, process_id, None, None, "{}"))
             tasks.append((resume, refs[DeclarationFlow.resume], "SWITCH", STATUS.DONE, at, at, at, "start", None, None, process_id, None, None, "{}"))
             if done:
                 tasks.append((last, refs[DeclarationFlow.end], "END", STATUS.DONE, at, at, at, "start", None, None, process_id, None, None, "{}"))

@@ -155,7 +155,7 @@ def summary_due(held_on: dt.date, due_days: int) -> dt.date:
 
 
 def summary_late(held_on: dt.date, done_on: dt.date, due_days: int) -> bool:
-    """Summarised (or still not summarised on `done_on`) after the programme's summary days."""
+    """Summarized (or still not summarized on `done_on`) after the programme's summary days."""
     return done_on > summary_due(held_on, due_days)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.db import models
 
-from units.roles import Role
+from units.roles import UNIT_PERMISSIONS, Role
 
 
 class UnitKind(models.TextChoices):
@@ -31,10 +31,7 @@ class Unit(models.Model):
         verbose_name = "单位"
         verbose_name_plural = "单位"
         ordering = ["kind", "code"]
-        permissions = [
-            ("operate_unit", "以本单位名义填报、举办、总结"),
-            ("seal_unit", "加盖本单位公章（报送、撤回）"),
-        ]
+        permissions = list(UNIT_PERMISSIONS.items())
 
     def __str__(self) -> str:
         return self.name

@@ -37,11 +37,12 @@ from django.utils.html import format_html, format_html_join
 from policies.models import Programme
 from units import admin as units_admin
 from units.models import Unit, UnitRoleGroup
-from units.roles import OFFICE_GROUP_NAMES, UNIT_ROLES, Role
-from workflow import flows, services
+from units.roles import OFFICE_GROUP_NAMES, REVIEW, UNIT_ROLES, Role
+from workflow import services
+from workflow.actions import ACTIONS, Action, Reason
 from workflow.errors import RuleViolation, ServiceError
 from workflow.models import AuditCheckpoint, AuditEvent, DeadlineExtension, Declaration, ScheduleVersion
-from workflow.permissions import REVIEW, is_assessor
+from workflow.permissions import is_assessor
 from workflow.roles import ADMIN_GROUP_NAME, may_manage_roles, role_grant, role_revoke
 from workflow.roster import roster_import
 
@@ -291,42 +292,37 @@ def _act(request, queryset: QuerySet, call, verb: str) -> None:
         messages.success(request, f"已{verb}{done}份申报（已记入审计日志）。")
 
 
-def _reason_action(request, queryset, *, service, step: str, verb: str, name: str):
-    """Ask for the reason on an intermediate page, then call `service` for each declaration."""
+def _with_reason(request, queryset, *, action: Action):
+    """Ask for the reason on an intermediate page, then call the action's service for each declaration."""
+    spec, service = ACTIONS[action], services.SERVICE_OF[action]
     form = ReasonForm(request.POST if "_confirm" in request.POST else None)
     if form.is_bound and form.is_valid():
         reason = form.cleaned_data["reason"]
-        _act(request, queryset, lambda d: flows.run_step(
-            declaration=d, step=step, by=request.user,
-            perform=lambda: service(declaration=d, by=request.user, reason=reason),
-        ), verb)
+        _act(request, queryset, lambda d: service(declaration=d, by=request.user, reason=reason), spec.label)
         return None
-    hidden = [("action", name), ("select_across", request.POST.get("select_across", "0"))]
+    hidden = [("action", action.value), ("select_across", request.POST.get("select_across", "0"))]
     hidden += [(helpers.ACTION_CHECKBOX_NAME, pk) for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)]
     return form_page(
-        request, title=f"{verb}申报", form=form, hidden=hidden, buttons=(("_confirm", f"确认{verb}"),),
+        request, title=f"{spec.label}申报", form=form, hidden=hidden, buttons=(("_confirm", f"确认{spec.label}"),),
         crumbs=(("申报", reverse("admin:workflow_declaration_changelist")),),
         table_head=("编号", "单位", "活动主题", "状态"),
         table_rows=[(d.pk, d.unit.name, d.theme, d.get_state_display()) for d in queryset.select_related("unit")],
     )
 
 
-@admin.action(description="审核通过所选申报")
-def approve(modeladmin, request, queryset):
-    _act(request, queryset, lambda d: flows.run_step(
-        declaration=d, step="review", by=request.user,
-        perform=lambda: services.declaration_approve(declaration=d, by=request.user),
-    ), "审核通过")
-
-
-@admin.action(description="退回所选申报（需填写理由）")
-def return_to_unit(modeladmin, request, queryset):
-    return _reason_action(request, queryset, service=services.declaration_return, step="review", verb="退回", name="return_to_unit")
-
-
-@admin.action(description="取消所选申报（需填写理由）")
-def cancel(modeladmin, request, queryset):
-    return _reason_action(request, queryset, service=services.declaration_cancel, step=flows.CANCEL, verb="取消", name="cancel")
+def _admin_action(action: Action):
+    """The admin's bulk action for one row of `workflow.actions` (in_admin): its service per declaration."""
+    spec, service = ACTIONS[action], services.SERVICE_OF[action]
+    if spec.reason == Reason.REQUIRED:
+        def run(modeladmin, request, queryset):
+            return _with_reason(request, queryset, action=action)
+        description = f"{spec.label}所选申报（需填写理由）"
+    else:
+        def run(modeladmin, request, queryset):
+            _act(request, queryset, lambda d: service(declaration=d, by=request.user), spec.label)
+        description = f"{spec.label}所选申报"
+    run.__name__ = action.value
+    return admin.action(description=description)(run)
 
 
 class ReadOnlyAdmin(units_admin.ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -342,7 +338,7 @@ class DeclarationAdmin(ReadOnlyAdmin):
     search_fields = ("theme", "unit__name", "unit__code")
     search_help_text = "按申报编号（数字）、活动主题或单位查找。"
     list_select_related = ("unit", "programme")
-    actions = (approve, return_to_unit, cancel)
+    actions = tuple(_admin_action(action) for action, spec in ACTIONS.items() if spec.in_admin)
     show_full_result_count = False
 
     def get_search_results(self, request, queryset, search_term):
@@ -352,10 +348,11 @@ class DeclarationAdmin(ReadOnlyAdmin):
         return super().get_search_results(request, queryset, search_term)
 
     def get_actions(self, request):
+        """Only the bulk actions whose permission the person holds (workflow.actions)."""
         actions = super().get_actions(request)
-        if not request.user.has_perm(REVIEW):
-            for name in ("approve", "return_to_unit", "cancel"):
-                actions.pop(name, None)
+        for action, spec in ACTIONS.items():
+            if spec.in_admin and not request.user.has_perm(spec.needs):
+                actions.pop(action.value, None)
         return actions
 
 

@@ -20,30 +20,31 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Aggregate, CharField, Max, Min, OuterRef, Subquery
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from policies import holding, rules
+from policies.indicators import NONE_, ONE, ZERO, Context, Facts, Indicator, Rule, number, points, rule_for, scheme_indicators
 from policies.models import Programme
 from units.models import Unit
+from units.roles import REVIEW, SCHEDULE
 from workflow import audit
 from workflow.errors import NotFound, PermissionRefused
 from workflow.models import AuditEvent, DeadlineExtension, Declaration, State
-from workflow.permissions import REVIEW, SCHEDULE, is_office
+from workflow.permissions import is_office
 from workflow.selectors import units_expected_to_declare, units_of
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0")
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 NOT_DECLARED = "未申报"
 
 # The actions the indicators stand on; every other event is left out of the GROUP BY.
@@ -57,22 +58,9 @@ COUNTED_ACTIONS = (SUBMIT, RETURN, APPROVE, *SCHEDULED_MONTH_ACTIONS, HOLD, SUMM
 # ------------------------------------------------------------------ results
 
 
-@dataclass(frozen=True)
-class Indicator:
-    """One indicator of the programme's scheme, as the scoreboard uses it."""
-
-    code: str
-    label: str
-    weight: Decimal
-    kind: str  # "auto" | "manual"
-    max: Decimal | None = None  # manual indicators: the top score the assessor may give
-    clause: str = ""
-    known: bool = True  # False: no rule for this code; reported in Scoreboard.problems, scores 0
-
-
 class IndicatorScore(NamedTuple):
-    """One cell of the scoreboard. A NamedTuple, immutable like the dataclasses here and
-    several times cheaper to build: a scoreboard builds one per unit and indicator."""
+    """One cell of the scoreboard: a NamedTuple, immutable like the dataclasses here and light to
+    build, since a scoreboard builds one per unit and indicator."""
 
     code: str
     label: str
@@ -129,11 +117,11 @@ class Scoreboard:
         """Plain JSON-ready data: per unit, per indicator points and the event ids behind them."""
         return {
             "programme": {"code": self.programme_code, "name": self.programme_name},
-            "max_total": _number(self.max_total),
+            "max_total": number(self.max_total),
             "indicators": [
                 {
-                    "code": i.code, "label": i.label, "weight": _number(i.weight), "kind": i.kind,
-                    "max": _number(i.max) if i.max is not None else None, "clause": i.clause, "known": i.known,
+                    "code": i.code, "label": i.label, "weight": number(i.weight), "kind": i.kind,
+                    "max": number(i.max) if i.max is not None else None, "clause": i.clause, "known": i.known,
                 }
                 for i in self.indicators
             ],
@@ -145,11 +133,11 @@ class Scoreboard:
                     "declaration_id": row.declaration_id,
                     "state": row.state,
                     "state_label": row.state_label,
-                    "total": _number(row.total),
+                    "total": number(row.total),
                     "indicators": [
                         {
-                            "code": s.code, "label": s.label, "weight": _number(s.weight),
-                            "fraction": round(float(s.fraction), 4), "points": _number(s.points),
+                            "code": s.code, "label": s.label, "weight": number(s.weight),
+                            "fraction": round(float(s.fraction), 4), "points": number(s.points),
                             "event_ids": list(s.event_ids), "basis": s.basis,
                         }
                         for s in row.indicators
@@ -162,10 +150,6 @@ class Scoreboard:
     def digest(self) -> str:
         """SHA-256 of the canonical JSON: the same scores give the same digest."""
         return hashlib.sha256(audit.canonical_json(self.as_dict()).encode()).hexdigest()
-
-
-def _number(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 # ------------------------------------------------------------------ facts from SQL
@@ -186,31 +170,6 @@ class IdList(Aggregate):
         clone.function, clone.template = "STRING_AGG", "%(function)s(%(distinct)s%(expressions)s, ',')"
         return clone.as_sql(compiler, connection, **extra_context)
 
-
-def _ids(text: str | None) -> tuple[int, ...]:
-    return tuple(sorted(int(part) for part in text.split(","))) if text else ()
-
-
-@dataclass(frozen=True, slots=True)
-class Facts:
-    """Everything the rules read about one unit's declaration: its row and its event aggregates."""
-
-    unit: tuple  # (id, code, name, short_name, extension_until, extension_event_id): a values_list(named=True) row
-    declaration: dict | None  # values() row of the live, submitted declaration
-    events: dict  # the GROUP BY row of its events (empty when none)
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a rule reads besides the unit's facts; built once per indicator, not per unit."""
-
-    programme: Programme
-    indicator: Indicator
-    banner_rule: rules.BannerRule
-
-
-Outcome = tuple[Fraction, tuple[int, ...], str]  # fraction, event ids, basis
-Rule = Callable[[Facts, Context], Outcome]
 
 _DECLARATION_FIELDS = (
     "id", "unit_id", "state", "scheduled_month", "held_on", "banner_used", "logo_shown", "publicity",
@@ -267,10 +226,8 @@ def _facts(programme: Programme, unit_ids: Sequence[int] | None = None) -> list[
     that declared (units are not tied to a programme otherwise); each unit row carries
     its deadline extension and the last grant event (an index probe on unit and action).
     The events are grouped by declaration and action with plain aggregates, then by declaration
-    (`_event_facts`); the return events' ids come from a second, small GROUP BY. One GROUP BY with
-    a filtered aggregate per fact over the events themselves cost PostgreSQL nine comparisons of
-    the action per event, and its id list (a STRING_AGG) made it plan the aggregate to spill and
-    read the events in declaration order.
+    (`_event_facts`); the return events' ids come from a second, small GROUP BY (why not one
+    GROUP BY: docs/benchmarks.md, the assessment).
     """
     declared = Declaration.objects.filter(programme=programme).exclude(state=State.CANCELLED)
     events = AuditEvent.objects.filter(programme=programme, action__in=COUNTED_ACTIONS, declaration__isnull=False)
@@ -311,239 +268,7 @@ def _facts(programme: Programme, unit_ids: Sequence[int] | None = None) -> list[
     return facts
 
 
-# ------------------------------------------------------------------ the rules, one per indicator code
-
-ONE, NONE_ = Fraction(1), Fraction(0)
-_share = functools.cache(Fraction)  # k of n channels or categories: a handful of fractions, each built once
-
-
-def _local(value: dt.datetime) -> dt.datetime:
-    return timezone.localtime(value, rules.SHANGHAI)
-
-
-def _day(value: dt.date) -> str:
-    """`value` as strftime's %Y-%m-%d writes it (the year unpadded), at a fraction of its
-    cost: a scoreboard writes thousands of dates."""
-    return f"{value.year}-{value.month:02d}-{value.day:02d}"
-
-
-def declared_on_time(f: Facts, ctx: Context) -> Outcome:
-    """First submit event before the end of the due date, or of the unit's extension."""
-    submitted_at, submit_id = f.events.get("first_submit_at"), f.events.get("first_submit_id")
-    if not submit_id:
-        return NONE_, (), "未报送申报表"
-    due = ctx.programme.declaration_due_date
-    local = _local(submitted_at)
-    when = f"首次报送于{_day(local)} {local.hour:02d}:{local.minute:02d}"
-    if due is None:
-        return ONE, (submit_id,), f"{when}（方案未设申报截止日期）"
-    if submitted_at < rules.deadline_end(due):
-        return ONE, (submit_id,), f"{when}，截止日期{_day(due)}"
-    until, extension_id = f.unit.extension_until, f.unit.extension_event_id
-    evidence = (submit_id, extension_id) if extension_id else (submit_id,)
-    if until and submitted_at < rules.deadline_end(max(due, until)):
-        return ONE, evidence, f"{when}，在批准的延期{_day(until)}之前"
-    return NONE_, evidence, f"{when}，晚于截止日期{_day(max(due, until) if until else due)}"
-
-
-def approved_without_return(f: Facts, ctx: Context) -> Outcome:
-    """Approved, and no return event before the approve event.
-
-    A declaration can only be returned while submitted, i.e. before approval, so every
-    return event of an approved declaration came before its approve event.
-    """
-    approve_id, return_ids = f.events.get("approve_id"), _ids(f.events.get("return_ids"))
-    returns = len(return_ids)
-    if not approve_id:
-        return NONE_, return_ids, "尚未审核通过" + (f"（已退回{returns}次）" if returns else "")
-    if returns:
-        return NONE_, tuple(sorted((approve_id, *return_ids))), f"审核通过前被退回{returns}次"
-    return ONE, (approve_id,), "一次审核通过"
-
-
-def _hold(f: Facts) -> int | None:
-    return f.events.get("hold_id") if f.declaration and f.declaration["held_on"] else None
-
-
-def held_in_scheduled_month(f: Facts, ctx: Context) -> Outcome:
-    hold_id = _hold(f)
-    if not hold_id:
-        return NONE_, (), "尚未举办"
-    held_on, month = f.declaration["held_on"], f.declaration["scheduled_month"]
-    evidence = tuple(pk for pk in (f.events.get("schedule_id"), hold_id) if pk)
-    basis = f"计划{month}月举办，实际举办日期{_day(held_on)}" if month else f"未排期，实际举办日期{_day(held_on)}"
-    ok = holding.held_in_month(held_on, month=month, year=ctx.programme.year)
-    return (ONE if ok else NONE_), evidence, basis
-
-
-def banner_compliant(f: Facts, ctx: Context) -> Outcome:
-    hold_id = _hold(f)
-    if not hold_id:
-        return NONE_, (), "尚未举办"
-    used = f.declaration["banner_used"]
-    aliases = (f.unit.short_name,) if f.unit.short_name else ()
-    problems = rules.check_banner(
-        used, unit_name=f.unit.name, year=ctx.programme.year, rule=ctx.banner_rule, unit_aliases=aliases,
-    )
-    if problems:
-        return NONE_, (hold_id,), f"实际会标“{used}”不规范：{problems[0].message}"
-    return ONE, (hold_id,), f"实际会标“{used}”符合规定"
-
-
-def logo_shown(f: Facts, ctx: Context) -> Outcome:
-    hold_id = _hold(f)
-    if not hold_id:
-        return NONE_, (), "尚未举办"
-    if f.declaration["logo_shown"]:
-        return ONE, (hold_id,), "现场展示了LOGO"
-    return NONE_, (hold_id,), "现场未展示LOGO"
-
-
-def publicity_channels(f: Facts, ctx: Context) -> Outcome:
-    """The share of the programme's publicity channels used at least once."""
-    hold_id = _hold(f)
-    if not hold_id:
-        return NONE_, (), "尚未举办"
-    channels = ctx.programme.publicity_channels
-    entries = f.declaration["publicity"] if isinstance(f.declaration["publicity"], list) else []
-    used = {entry.get("channel") for entry in entries if isinstance(entry, dict)}
-    hit = [c["label"] for c in channels if c["code"] in used]
-    if not channels:
-        return NONE_, (hold_id,), "方案未规定宣传渠道"
-    return _share(len(hit), len(channels)), (hold_id,), f"使用{len(hit)}/{len(channels)}个渠道：{'、'.join(hit) or '无'}"
-
-
-def participant_breadth(f: Facts, ctx: Context) -> Outcome:
-    """The share of the programme's participant categories with at least one person."""
-    hold_id = _hold(f)
-    if not hold_id:
-        return NONE_, (), "尚未举办"
-    categories = ctx.programme.participant_categories
-    counts = f.declaration["participants"] if isinstance(f.declaration["participants"], dict) else {}
-    present = [c["label"] for c in categories if _positive(counts.get(c["code"]))]
-    if not categories:
-        return NONE_, (hold_id,), "方案未规定参与人员类别"
-    return _share(len(present), len(categories)), (hold_id,), f"{len(present)}/{len(categories)}类人员参与：{'、'.join(present) or '无'}"
-
-
-def _positive(value) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float) and value > 0
-
-
-def summary_on_time(f: Facts, ctx: Context) -> Outcome:
-    """Summarised (local date) no later than held_on + the programme's summary_due_days."""
-    summarize_id, hold_id = f.events.get("summarize_id"), _hold(f)
-    if not (summarize_id and hold_id and f.declaration["summarized_at"]):
-        return NONE_, (), "尚未提交总结"
-    held_on = f.declaration["held_on"]
-    due = holding.summary_due(held_on, ctx.programme.summary_due_days)
-    done = _local(f.declaration["summarized_at"]).date()
-    basis = f"{_day(held_on)}举办，{_day(done)}总结（期限{_day(due)}）"
-    late = holding.summary_late(held_on, done, ctx.programme.summary_due_days)
-    return (NONE_ if late else ONE), (hold_id, summarize_id), basis
-
-
-def exemplary(f: Facts, ctx: Context) -> Outcome:
-    marked_id = f.events.get("exemplary_id")
-    if f.declaration and f.declaration["exemplary"] and marked_id:
-        return ONE, (marked_id,), "被认定为典型经验"
-    return NONE_, ((marked_id,) if marked_id else ()), ("典型经验认定已撤销" if marked_id else "未被认定为典型经验")
-
-
-def manual_score(f: Facts, ctx: Context) -> Outcome:
-    """Any manual indicator: the assessor's score (evaluate) divided by the indicator's max."""
-    evaluate_id, top = f.events.get("evaluate_id"), ctx.indicator.max
-    scores = f.declaration["scores"] if f.declaration and isinstance(f.declaration["scores"], dict) else {}
-    raw = scores.get(ctx.indicator.code)
-    if not evaluate_id or raw is None:
-        return NONE_, (), "尚未评估打分"
-    fraction, basis = _graded(raw, top) if isinstance(raw, str | int | float) else _grade(raw, top)
-    return fraction, (evaluate_id,), basis
-
-
-def _grade(raw, top: Decimal | None) -> tuple[Fraction, str]:
-    """A score as typed by the assessor, as a share of the indicator's max (clamped to 0..1), and its basis."""
-    score = _decimal(raw)
-    if score is None or not top:
-        return NONE_, f"评估分“{raw}”无法计分"
-    fraction = NONE_ if score <= 0 else ONE if score >= top else Fraction(score) / Fraction(top)
-    return fraction, f"评估打分{_number(score)}/{_number(top)}"
-
-
-# The same few scores recur over a thousand units. Typed: 8, 8.0 and True stay apart.
-_graded = functools.lru_cache(maxsize=1024, typed=True)(_grade)
-
-
-RULES: dict[str, Rule] = {
-    "declared_on_time": declared_on_time,
-    "approved_without_return": approved_without_return,
-    "held_in_scheduled_month": held_in_scheduled_month,
-    "banner_compliant": banner_compliant,
-    "logo_shown": logo_shown,
-    "publicity_channels": publicity_channels,
-    "participant_breadth": participant_breadth,
-    "summary_on_time": summary_on_time,
-    "exemplary": exemplary,
-}
-
-
-def _decimal(value) -> Decimal | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() else None
-
-
 # ------------------------------------------------------------------ the scheme
-
-
-def scheme_indicators(programme: Programme) -> tuple[tuple[Indicator, ...], tuple[str, ...]]:
-    """The programme's indicators and the problems found in its scheme (never raises)."""
-    indicators: list[Indicator] = []
-    problems: list[str] = []
-    seen: set[str] = set()
-    raw = programme.assessment_scheme.get("indicators", []) if isinstance(programme.assessment_scheme, dict) else []
-    for position, item in enumerate(raw if isinstance(raw, list) else [], start=1):
-        if not isinstance(item, dict) or not item.get("code"):
-            problems.append(f"第{position}项考核指标缺少指标代码，未计分。")
-            continue
-        code, label = str(item["code"]), str(item.get("label") or item["code"])
-        if code in seen:
-            problems.append(f"考核指标代码“{code}”重复，只计第一项。")
-            continue
-        seen.add(code)
-        weight = _decimal(item.get("weight"))
-        if weight is None or weight < 0:
-            problems.append(f"考核指标“{label}”的权重“{item.get('weight')}”无效，按0分计。")
-            weight = ZERO
-        kind = item.get("kind", "auto")
-        top = _decimal(item.get("max")) if kind == "manual" else None
-        known = True
-        if kind == "manual":
-            if top is None or top <= 0:
-                problems.append(f"评估打分指标“{label}”缺少有效的满分（max），未计分。")
-                known = False
-        elif code not in RULES:
-            problems.append(f"考核指标“{label}”（{code}）没有对应的计算规则，未计分。")
-            known = False
-        indicators.append(Indicator(
-            code=code, label=label, weight=weight, kind=kind, max=top, clause=str(item.get("clause") or ""), known=known,
-        ))
-    return tuple(indicators), tuple(problems)
-
-
-def _rule_for(indicator: Indicator) -> Rule | None:
-    if not indicator.known:
-        return None
-    return manual_score if indicator.kind == "manual" else RULES[indicator.code]
-
-
-def _points(weight: Decimal, fraction: Fraction) -> Decimal:
-    exact = Fraction(weight) * fraction
-    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # ------------------------------------------------------------------ computing
@@ -553,11 +278,10 @@ def _cells(rule: Rule, ctx: Context, declared: Sequence[Facts]) -> list[Indicato
     """One indicator's cell for every declared unit, in one pass over them.
 
     The points of a fraction are computed once: ONE and NONE_, which most rules return
-    themselves, by identity; any other share by numerator and denominator (cheaper to
-    hash than the Fraction).
+    themselves, by identity; any other share by its numerator and denominator.
     """
     code, label, weight = ctx.indicator.code, ctx.indicator.label, ctx.indicator.weight
-    full, zero, shares = _points(weight, ONE), _points(weight, NONE_), {}
+    full, zero, shares = points(weight, ONE), points(weight, NONE_), {}
     cells = []
     for facts in declared:
         fraction, event_ids, basis = rule(facts, ctx)
@@ -569,7 +293,7 @@ def _cells(rule: Rule, ctx: Context, declared: Sequence[Facts]) -> list[Indicato
             key = fraction.numerator, fraction.denominator
             got = shares.get(key)
             if got is None:
-                got = shares[key] = _points(weight, fraction)
+                got = shares[key] = points(weight, fraction)
         if len(event_ids) > 1:
             event_ids = tuple(sorted(event_ids))
         cells.append(IndicatorScore(code, label, weight, fraction, got, event_ids, basis))
@@ -589,10 +313,10 @@ def assess_programme(programme: Programme, *, unit_ids: Sequence[int] | None = N
     banner_rule = programme.banner_rule
     blanks, columns = [], []
     for indicator in indicators:
-        rule = _rule_for(indicator)
+        rule = rule_for(indicator)
         blank = IndicatorScore(
             code=indicator.code, label=indicator.label, weight=indicator.weight, fraction=NONE_,
-            points=_points(indicator.weight, NONE_), event_ids=(),
+            points=points(indicator.weight, NONE_), event_ids=(),
             basis=NOT_DECLARED if rule else "无计算规则，未计分",
         )
         blanks.append(blank)
@@ -628,11 +352,11 @@ def assess_programme(programme: Programme, *, unit_ids: Sequence[int] | None = N
 RELEASE_ACTION = "release_results"
 
 
-def may_release(user) -> bool:
+def may_release(user: User) -> bool:
     return bool(user and user.is_authenticated and user.is_active) and (user.has_perm(REVIEW) or user.has_perm(SCHEDULE))
 
 
-def assessment_release(*, programme: Programme, by, now: dt.datetime | None = None) -> Programme:
+def assessment_release(*, programme: Programme, by: User, now: dt.datetime | None = None) -> Programme:
     """The office (reviewer or scheduler) releases the results: units may now see their breakdown.
 
     Audited on the global chain with the digest and every unit's total as released, so a
@@ -661,7 +385,7 @@ def assessment_release(*, programme: Programme, by, now: dt.datetime | None = No
 NOT_RELEASED = "区政务公开办尚未发布本年度考核结果。"
 
 
-def assessment_for(user, programme: Programme, unit: Unit | int | None = None) -> Scoreboard:
+def assessment_for(user: User, programme: Programme, unit: Unit | int | None = None) -> Scoreboard:
     """What `user` may see of the programme's assessment.
 
     Office people and assessors: every unit (or just `unit`). A unit's people: their own

@@ -21,16 +21,21 @@ import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
+from PIL import Image
 
 from policies.models import Programme
 from policies.rules import Problem
 from workflow import audit
 from workflow.models import Declaration, Evidence, EvidenceKind
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Pillow format name → the content type stored. Nothing else is opened (no SVG, no TIFF…).
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -65,8 +70,6 @@ class Checked:
 
 
 def _image_type(file: File) -> str | None:
-    from PIL import Image
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -151,7 +154,7 @@ def files_kept_only_on_success() -> Iterator[None]:
         outer.extend(mine)
 
 
-def store(declaration: Declaration, checked: Sequence[Checked], *, by) -> list[Evidence]:
+def store(declaration: Declaration, checked: Sequence[Checked], *, by: User) -> list[Evidence]:
     """Save each checked file and its row, one audit event each. The caller holds the
     declaration row locked, runs inside `files_kept_only_on_success()` and its transaction,
     and saves the declaration's audit head afterwards."""

@@ -9,6 +9,7 @@ so the caller must run it inside a transaction. The pages and the API serve the 
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -28,6 +29,9 @@ from workflow.models import Declaration, ScheduleVersion
 from workflow.permissions import is_office
 from workflow.selectors import units_of
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 COLUMNS = ("序号", "单位", "活动主题", "活动时间（月份）", "活动形式", "活动简介", "联系人", "联系电话")
@@ -40,11 +44,11 @@ BODY_FONT = "仿宋_GB2312"
 TITLE_FONT = "方正小标宋简体"
 
 
-def may_read_schedule(user) -> bool:
+def may_read_schedule(user: User) -> bool:
     return bool(user and user.is_authenticated and user.is_active) and (is_office(user) or units_of(user).exists())
 
 
-def published_version(user, code: str, number: int | None = None) -> ScheduleVersion:
+def published_version(user: User, code: str, number: int | None = None) -> ScheduleVersion:
     """A published version (the latest when `number` is None) with its title and rows.
 
     NotFound for an unknown programme or version, and for anybody who may not read it.
@@ -111,7 +115,7 @@ def printable(value) -> str:
 
 # ------------------------------------------------------------------ the schedule (XLSX)
 
-def export_xlsx(version: ScheduleVersion, *, by) -> bytes:
+def export_xlsx(version: ScheduleVersion, *, by: User) -> bytes:
     """The official spreadsheet of `version` (with `.title` and `.rows`); records the export.
 
     Row 1 is the title, row 2 the official columns; both repeat on every printed page,
@@ -174,7 +178,7 @@ def _font(run, name: str, size: float, *, bold: bool = False) -> None:
     run.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)  # CJK text uses it too
 
 
-def export_docx(declaration: Declaration, *, by) -> bytes:
+def export_docx(declaration: Declaration, *, by: User) -> bytes:
     """The declaration's 申报表 as the notice's 附表 lays it out; records the export.
 
     附表 · title · 填报单位（公章）/联系人/联系电话 · a table with 序号, 活动主题,

@@ -12,20 +12,23 @@ import functools
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Q, QuerySet, Window
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from units.models import Unit
-from units.roles import PERM_OPERATE, PERM_SEAL, Role
+from units.roles import OPERATE, SEAL, Role
+from workflow.flows import DeclarationFlow
 from workflow.models import TaskRow
 from workflow.permissions import OFFICE_PERMS
 from workflow.selectors import declarations_visible_to, member_unit_ids, unit_ids_of, unit_roles_of, visibility_of
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 IN_HAND = (STATUS.ASSIGNED, STATUS.STARTED)
-UNIT_OPERATE = f"units.{PERM_OPERATE}"
-UNIT_SEAL = f"units.{PERM_SEAL}"
 OFFICE_TASK_PERMS = OFFICE_PERMS  # the office's tasks go to exactly the office's roles
 
 # What an inbox row shows (the pages and the API): the view's other columns stay in the database.
@@ -53,7 +56,7 @@ class Shape:
     office: tuple[str, ...]
 
     @classmethod
-    def of(cls, user) -> Shape:
+    def of(cls, user: User) -> Shape:
         return cls(unit_roles_of(user), tuple(perm for perm in OFFICE_TASK_PERMS if user.has_perm(perm)))
 
 
@@ -77,9 +80,9 @@ class _Scope:
         # `.Permission(…, obj=declaration_unit)`), matched against the person's units on the row itself.
         wanted = []
         if roles:
-            wanted.append(Q(owner_permission=UNIT_OPERATE, owner_permission_obj_pk__in=member_unit_ids(person_id, as_text=True)))
+            wanted.append(Q(owner_permission=OPERATE, owner_permission_obj_pk__in=member_unit_ids(person_id, as_text=True)))
         if Role.LEADER in roles:
-            wanted.append(Q(owner_permission=UNIT_SEAL,
+            wanted.append(Q(owner_permission=SEAL,
                             owner_permission_obj_pk__in=member_unit_ids(person_id, leaders_only=True, as_text=True)))
         if shape.office and self.visible is not None:
             wanted.append(Q(owner_permission__in=shape.office) & self.visible)
@@ -87,7 +90,7 @@ class _Scope:
         self.claimable = Q(status=STATUS.NEW, owner__isnull=True) & claim if claim is not None else None
 
     @classmethod
-    def of(cls, user) -> _Scope:
+    def of(cls, user: User) -> _Scope:
         return cls(user.pk, Shape.of(user))
 
     def open(self) -> QuerySet[TaskRow]:
@@ -100,11 +103,11 @@ class _Scope:
         return TaskRow.objects.filter(wanted) if wanted is not None else TaskRow.objects.none()
 
 
-def _active(user) -> bool:
+def _active(user: User) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
-def tasks_for(user) -> QuerySet[TaskRow]:
+def tasks_for(user: User) -> QuerySet[TaskRow]:
     """待办: open tasks assigned to `user`, oldest first."""
     if not _active(user):
         return TaskRow.objects.none()
@@ -112,7 +115,7 @@ def tasks_for(user) -> QuerySet[TaskRow]:
     return _rows(scope.filter(scope.mine)).order_by("created", "pk")
 
 
-def queue_for(user) -> QuerySet[TaskRow]:
+def queue_for(user: User) -> QuerySet[TaskRow]:
     """待领取: unassigned tasks `user` may claim, oldest first."""
     if not _active(user):
         return TaskRow.objects.none()
@@ -120,7 +123,7 @@ def queue_for(user) -> QuerySet[TaskRow]:
     return _rows(scope.filter(scope.claimable)).order_by("created", "pk")
 
 
-def open_tasks(user) -> QuerySet[TaskRow]:
+def open_tasks(user: User) -> QuerySet[TaskRow]:
     """待办 and 待领取 together: every open task `user` may work on or claim."""
     if not _active(user):
         return TaskRow.objects.none()
@@ -128,7 +131,7 @@ def open_tasks(user) -> QuerySet[TaskRow]:
     return _rows(scope.open())
 
 
-def done_by(user) -> QuerySet[TaskRow]:
+def done_by(user: User) -> QuerySet[TaskRow]:
     """已办: tasks `user` completed, newest first."""
     if not _active(user):
         return TaskRow.objects.none()
@@ -143,7 +146,7 @@ def _counts(*, window: bool) -> dict:
     return {"inbox": wrap(Count("pk", filter=Q(owner__isnull=False))), "queue": wrap(Count("pk", filter=Q(owner__isnull=True)))}
 
 
-def tab_counts(user) -> dict[str, int]:
+def tab_counts(user: User) -> dict[str, int]:
     """How many tasks wait in 待办 and in 待领取: one statement for both tabs' badges."""
     if not _active(user):
         return {"inbox": 0, "queue": 0}
@@ -151,7 +154,7 @@ def tab_counts(user) -> dict[str, int]:
     return scope.open().aggregate(**_counts(window=False))
 
 
-def open_page(user, tab: str, *, start: int, size: int) -> tuple[dict[str, int] | None, list[TaskRow]]:
+def open_page(user: User, tab: str, *, start: int, size: int) -> tuple[dict[str, int] | None, list[TaskRow]]:
     """Rows `start` to `start + size` of 待办 (`tab` "inbox") or 待领取 ("queue"), oldest first, and
     both tabs' counts, in one statement (`_open_page_statement`).
 
@@ -196,7 +199,7 @@ def _open_page_sql(shape: Shape, tab: str, start: int, size: int) -> tuple[str, 
 
 def _open_page_statement(person_id: int, shape: Shape, tab: str, start: int, size: int) -> tuple[str, list] | None:
     """`_open_page_queryset` of the person, as SQL and parameters, without building and compiling
-    the queryset again (about 1.2 ms a page here, more than PostgreSQL's work on it).
+    the queryset again for every request (docs/benchmarks.md: the inbox page).
 
     `_Scope` is built from the person's id and their `Shape` alone, and the ORM passes the id as a
     parameter, so the statement of two people of one shape differs only in the parameters that
@@ -212,7 +215,7 @@ def _open_page_statement(person_id: int, shape: Shape, tab: str, start: int, siz
     return sql, params
 
 
-def task_for(user, task_pk) -> Task:
+def task_for(user: User, task_pk) -> Task:
     """One open task `user` may work on or claim; `Task.DoesNotExist` for missing and not-yours alike.
 
     The task by its key, then the scope of 待办 (`_Scope.mine`) or 待领取 (`.claimable`) decided on
@@ -225,8 +228,6 @@ def task_for(user, task_pk) -> Task:
         raise Task.DoesNotExist from None
     if not _active(user):
         raise Task.DoesNotExist
-    from workflow.flows import DeclarationFlow
-
     task = Task.objects.select_related("process", "owner").get(pk=pk, process__flow_class=DeclarationFlow)
     if task.owner_id is not None:
         allowed = task.owner_id == user.pk and task.status in IN_HAND and _sees_declaration_of(user, task)
@@ -237,14 +238,14 @@ def task_for(user, task_pk) -> Task:
     return task
 
 
-def _sees_declaration_of(user, task: Task) -> bool:
+def _sees_declaration_of(user: User, task: Task) -> bool:
     return declarations_visible_to(user).filter(pk=task.process.artifact_object_id).exists()
 
 
-def _may_claim(user, task: Task) -> bool:
+def _may_claim(user: User, task: Task) -> bool:
     """`_Scope.claimable` for one unassigned task (keep the two alike: tests compare them)."""
-    if task.owner_permission in (UNIT_OPERATE, UNIT_SEAL):  # the task's unit is one of the user's (as leader, to seal)
-        mine = unit_ids_of(user, leaders_only=task.owner_permission == UNIT_SEAL)
+    if task.owner_permission in (OPERATE, SEAL):  # the task's unit is one of the user's (as leader, to seal)
+        mine = unit_ids_of(user, leaders_only=task.owner_permission == SEAL)
         return Unit.objects.filter(pk=task.owner_permission_obj_pk, pk__in=mine).exists()
     return task.owner_permission in OFFICE_TASK_PERMS and user.has_perm(task.owner_permission) and \
         _sees_declaration_of(user, task)

@@ -19,6 +19,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from policies import holding
 from policies.models import Programme
 from units.models import Unit
+from units.roles import OFFICE_PERMISSIONS
 
 
 class State(models.TextChoices):
@@ -116,11 +117,7 @@ class Declaration(ConcurrentTransitionMixin, models.Model):
             ),
         ]
         indexes = [models.Index(fields=["programme", "state"], name="decl_programme_state")]
-        permissions = [
-            ("review_declaration", "审核申报（批准、退回、取消、延期）"),
-            ("schedule_declaration", "统筹排期、认定典型经验"),
-            ("evaluate_declaration", "评估打分、查看审计日志"),
-        ]
+        permissions = list(OFFICE_PERMISSIONS.items())
 
     def __str__(self) -> str:
         return f"{self.unit}·{self.theme or '（未填主题）'}"
@@ -152,7 +149,7 @@ class Declaration(ConcurrentTransitionMixin, models.Model):
 
     @property
     def summary_late(self) -> bool:
-        """Summarised after the due date, or held and still not summarised past it."""
+        """Summarized after the due date, or held and still not summarized past it."""
         if not self.held_on:
             return False
         if self.summarized_at:

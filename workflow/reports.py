@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Coalesce
@@ -25,11 +26,14 @@ from openpyxl.utils import get_column_letter
 
 from policies.models import Programme
 from workflow import audit
+from workflow.actions import EVENT_LABELS
 from workflow.assessment import Scoreboard, assess_programme
 from workflow.errors import RuleViolation
 from workflow.exports import printable
 from workflow.models import AuditEvent, Declaration, State
-from workflow.permissions import EVENT_LABELS
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 AUDIT_COLUMNS = ("事件编号", "时间", "单位", "申报编号", "操作", "操作人", "原状态", "新状态", "理由", "变更内容", "请求编号", "哈希")
 AUDIT_WIDTHS = (10, 20, 24, 10, 14, 20, 10, 10, 30, 50, 20, 66)
@@ -73,7 +77,7 @@ def _checked(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
     return events
 
 
-def _record(*, by, file: str, rows: int, programme: Programme | None = None, **details) -> None:
+def _record(*, by: User, file: str, rows: int, programme: Programme | None = None, **details) -> None:
     audit.record(action="export", actor=by, programme=programme, changed={"file": file, "rows": rows, **details})
 
 
@@ -81,7 +85,7 @@ def _csv_cell(value):
     return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
-def audit_csv(events: QuerySet[AuditEvent], *, by, filters: dict) -> bytes:
+def audit_csv(events: QuerySet[AuditEvent], *, by: User, filters: dict) -> bytes:
     """The events as CSV, UTF-8 with a BOM (so Excel reads the Chinese); records the export."""
     events = _checked(events)
     buffer = io.StringIO()
@@ -121,7 +125,7 @@ def _save(book: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-def audit_xlsx(events: QuerySet[AuditEvent], *, by, filters: dict) -> bytes:
+def audit_xlsx(events: QuerySet[AuditEvent], *, by: User, filters: dict) -> bytes:
     """The events as a spreadsheet (sheet 审计日志, header in row 1); records the export."""
     events = _checked(events)  # before the write-only workbook opens its temporary files
     book = Workbook(write_only=True)
@@ -212,7 +216,7 @@ def _counts_sheet(book: Workbook, programme: Programme) -> None:
     sheet.append(_cells(sheet, ["合计", *totals, sum(totals)], bold=True))
 
 
-def district_report_xlsx(programme: Programme, *, by) -> bytes:
+def district_report_xlsx(programme: Programme, *, by: User) -> bytes:
     """The district's report for the city: every unit's score and breakdown, the exemplary
     experiences, the counts by form and month. Records the export with the scores' digest."""
     board = assess_programme(programme)

@@ -1,6 +1,8 @@
 """Granting and revoking roles: audited on the global chain, like every other change."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
@@ -9,6 +11,9 @@ from units.roles import OFFICE_GROUP_NAMES, OFFICE_ROLE_PERMISSIONS, OFFICE_ROLE
 from units.services import unit_role_group
 from workflow import audit
 from workflow.errors import PermissionRefused, RuleViolation
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 ADMIN_GROUP_NAME = "系统管理员"
 ADMIN_MODEL_PERMS = (
@@ -50,11 +55,11 @@ def role_group(role: str, unit: Unit | None) -> Group:
     raise RuleViolation.single("role", f"未知角色“{role}”。", "role_unknown")
 
 
-def may_manage_roles(by) -> bool:
+def may_manage_roles(by: User) -> bool:
     return bool(by and by.is_active and (by.is_superuser or by.has_perm("auth.change_user")))
 
 
-def _change(*, user, role: str, unit: Unit | None, by, grant: bool) -> bool:
+def _change(*, user: User, role: str, unit: Unit | None, by: User, grant: bool) -> bool:
     if not may_manage_roles(by):
         raise PermissionRefused("只有系统管理员可以授予或撤销角色。")
     with transaction.atomic():
@@ -75,10 +80,10 @@ def _change(*, user, role: str, unit: Unit | None, by, grant: bool) -> bool:
     return True
 
 
-def role_grant(*, user, role: str, unit: Unit | None = None, by) -> bool:
+def role_grant(*, user: User, role: str, unit: Unit | None = None, by: User) -> bool:
     """Give `user` a role (on `unit` for unit roles). False if they already had it."""
     return _change(user=user, role=role, unit=unit, by=by, grant=True)
 
 
-def role_revoke(*, user, role: str, unit: Unit | None = None, by) -> bool:
+def role_revoke(*, user: User, role: str, unit: Unit | None = None, by: User) -> bool:
     return _change(user=user, role=role, unit=unit, by=by, grant=False)

@@ -38,11 +38,13 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
 from django.db import transaction
+from openpyxl import load_workbook
 
 from policies import rules
 from policies.rules import Problem
@@ -51,6 +53,9 @@ from units.roles import UNIT_ROLES, Role
 from workflow import audit
 from workflow.errors import PermissionRefused, RuleViolation
 from workflow.roles import may_manage_roles, role_grant
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
@@ -141,8 +146,6 @@ def _cell(value) -> str:
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a broken file
@@ -346,7 +349,7 @@ def _read(file) -> bytes:
     return data
 
 
-def roster_import(*, file, filename: str, by) -> RosterResult:
+def roster_import(*, file, filename: str, by: User) -> RosterResult:
     """Load units, people and their roles from a roster file; all rows or none.
 
     `file` is a binary file object (an upload, an open file) or bytes. Only people who

@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -25,8 +26,11 @@ from policies.models import Programme
 from units.models import Unit, UnitKind, UnitRoleGroup
 from units.roles import Role
 from workflow.errors import NotFound
-from workflow.models import AuditEvent, Declaration, Evidence, ScheduleVersion, State
+from workflow.models import AuditEvent, DeadlineExtension, Declaration, Evidence, ScheduleVersion, State
 from workflow.permissions import is_assessor, is_office
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # On the published schedule, with a scheduled month (held and later keep theirs).
 PLACED = (State.SCHEDULED, State.HELD, State.SUMMARIZED, State.EVALUATED)
@@ -38,15 +42,14 @@ def _membership_sql(column: str) -> str:
             f"JOIN {get_user_model().groups.through._meta.db_table} ug ON ug.group_id = urg.group_id WHERE ug.user_id = %s")
 
 
-def unit_ids_of(user, *, leaders_only: bool = False, as_text: bool = False) -> RawSQL:
+def unit_ids_of(user: User, *, leaders_only: bool = False, as_text: bool = False) -> RawSQL:
     """Ids of the units where `user` is operator or leader (leader only, with `leaders_only`), as
     a subquery (`unit_id__in=unit_ids_of(user)`), not a list; `as_text` to match a text column
     (a task's permission object id).
 
     Written as SQL on purpose: the ORM's `UnitRoleGroup.objects.filter(group__user=user)` joins
-    auth_group in between (one more join for PostgreSQL to plan) and takes about 0.5 ms of Python
-    to build and compile, each of the up to four times one list statement embeds it: more than
-    PostgreSQL needs to run it.
+    auth_group in between, and building it again for each of the up to four embeddings in one
+    list statement cost more than running it (docs/benchmarks.md: lists).
     """
     return member_unit_ids(user.pk, leaders_only=leaders_only, as_text=as_text)
 
@@ -61,7 +64,7 @@ def member_unit_ids(person_id: int, *, leaders_only: bool = False, as_text: bool
     return RawSQL(sql, params)
 
 
-def unit_roles_of(user) -> frozenset[str]:
+def unit_roles_of(user: User) -> frozenset[str]:
     """The unit roles `user` holds in any unit (operator, leader): one small statement, so a
     caller leaves out the membership tests of someone who holds none (the office)."""
     if not (user and user.is_authenticated):
@@ -71,13 +74,13 @@ def unit_roles_of(user) -> frozenset[str]:
         return frozenset(role for (role,) in cursor.fetchall())
 
 
-def units_of(user) -> QuerySet[Unit]:
+def units_of(user: User) -> QuerySet[Unit]:
     if not (user and user.is_authenticated):
         return Unit.objects.none()
     return Unit.objects.filter(pk__in=unit_ids_of(user))
 
 
-def visibility(user, *, roles: frozenset[str] | None = None) -> Q | None:
+def visibility(user: User, *, roles: frozenset[str] | None = None) -> Q | None:
     """Who sees which declaration, as a condition on its `unit_id` and `first_submitted_at`
     (a Declaration's own columns, or `TaskRow`'s copy of them): a unit person's units; for the
     office also every declaration its unit has submitted. None: no declaration at all.
@@ -97,7 +100,7 @@ def visibility_of(person_id: int, *, in_units: bool, office: bool) -> Q | None:
     return reduce(or_, parts) if parts else None
 
 
-def declarations_visible_to(user, *, programme: Programme | None = None) -> QuerySet[Declaration]:
+def declarations_visible_to(user: User, *, programme: Programme | None = None) -> QuerySet[Declaration]:
     if not (user and user.is_authenticated and user.is_active):
         return Declaration.objects.none()
     condition = visibility(user)
@@ -114,7 +117,7 @@ def declarations_visible_to(user, *, programme: Programme | None = None) -> Quer
 LIST_ROW_FIELDS = ("programme", "unit__name", "theme", "month", "scheduled_month", "state", "held_on", "summarized_at", "exemplary")
 
 
-def declaration_list_rows(user, *, programme: Programme | None, state: str | None = None) -> QuerySet[Declaration]:
+def declaration_list_rows(user: User, *, programme: Programme | None, state: str | None = None) -> QuerySet[Declaration]:
     """The declaration list: `programme`'s declarations `user` may see (every programme's when
     None), of `state` when given, by unit code."""
     rows = declarations_visible_to(user, programme=programme).only(*LIST_ROW_FIELDS).order_by("unit__code", "pk")
@@ -126,7 +129,7 @@ def programme_accepting(code: str) -> Programme | None:
     return Programme.objects.filter(code=code, accepts_declarations=True).first()
 
 
-def declaration_get(user, pk, *, for_update: bool = False) -> Declaration:
+def declaration_get(user: User, pk, *, for_update: bool = False) -> Declaration:
     """The declaration if `user` may see it; NotFound for missing and forbidden alike."""
     try:
         pk = int(pk)
@@ -146,7 +149,7 @@ def history_of(declaration: Declaration) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(declaration=declaration).select_related("actor").order_by("seq")
 
 
-def declaration_history(user, declaration_id) -> QuerySet[AuditEvent]:
+def declaration_history(user: User, declaration_id) -> QuerySet[AuditEvent]:
     return history_of(declaration_get(user, declaration_id))
 
 
@@ -155,7 +158,7 @@ def evidence_of(declaration: Declaration) -> QuerySet[Evidence]:
     return Evidence.objects.filter(declaration=declaration).select_related("uploaded_by").order_by("uploaded_at", "pk")
 
 
-def evidence_get(user, declaration_id, evidence_id) -> Evidence:
+def evidence_get(user: User, declaration_id, evidence_id) -> Evidence:
     """One evidence file of a declaration `user` may see; NotFound for missing and forbidden alike."""
     declaration = declaration_get(user, declaration_id)
     try:
@@ -164,7 +167,7 @@ def evidence_get(user, declaration_id, evidence_id) -> Evidence:
         raise NotFound("未找到该文件，或您无权查看。") from None
 
 
-def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
+def audit_events_visible_to(user: User) -> QuerySet[AuditEvent]:
     """The trail for assessors; nothing for anyone else.
 
     An assessor sees every event outside declarations and every event of a declaration
@@ -180,6 +183,43 @@ def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
         | Q(declaration__unit_id__in=unit_ids_of(user))
     )
     return AuditEvent.objects.filter(visible).select_related("actor", "unit", "declaration")
+
+
+# ------------------------------------------------------------------ the office's dashboard
+
+@dataclass
+class Dashboard:
+    by_state: list[tuple[str, str, int]]  # (state, label, count) for every state
+    total: int
+    pending: list[dict]  # 催报: units without a submitted declaration, with their deadline
+    flagged: list[Declaration]  # held outside the scheduled month, or summarized late
+    today: dt.date
+
+
+def dashboard_of(programme: Programme, *, today: dt.date) -> Dashboard:
+    """What the office's dashboard shows of a programme (office people only: the caller checks)."""
+    counts = dict(Declaration.objects.filter(programme=programme).values_list("state").annotate(n=Count("pk")).order_by())
+    submitted = Declaration.objects.filter(programme=programme, first_submitted_at__isnull=False).exclude(state=State.CANCELLED)
+    live = Declaration.objects.filter(programme=programme, unit=OuterRef("pk")).exclude(state=State.CANCELLED)
+    extension = DeadlineExtension.objects.filter(programme=programme, unit=OuterRef("pk"))
+    pending_units = (
+        units_expected_to_declare().exclude(pk__in=submitted.values("unit_id"))
+        .annotate(draft_state=Subquery(live.values("state")[:1]), extended_until=Subquery(extension.values("until")[:1]))
+        .order_by("kind", "code")
+    )
+    pending = []
+    for unit in pending_units:
+        deadline = unit.extended_until or programme.declaration_due_date
+        days_left = (deadline - today).days if deadline else None
+        pending.append({"unit": unit, "deadline": deadline, "days_left": days_left,
+                        "overdue": -days_left if days_left is not None else None,
+                        "state": State(unit.draft_state).label if unit.draft_state else ""})
+    held = Declaration.objects.filter(programme=programme, held_on__isnull=False).select_related("unit", "programme")
+    flagged = [d for d in held.order_by("unit__code") if d.held_outside_schedule or d.summary_late]
+    return Dashboard(
+        by_state=[(value, label, counts.get(value, 0)) for value, label in State.choices],
+        total=sum(counts.values()), pending=pending, flagged=flagged, today=today,
+    )
 
 
 # ------------------------------------------------------------------ schedule and calendar
@@ -218,7 +258,7 @@ class ScheduleBoard:
         )
 
 
-def schedule_board(user, programme: Programme) -> ScheduleBoard:
+def schedule_board(user: User, programme: Programme) -> ScheduleBoard:
     visible = declarations_visible_to(user, programme=programme)
     on_schedule = Declaration.objects.filter(programme=programme, state__in=[State.REVIEWED, *PLACED])
     live = Declaration.objects.filter(programme=programme, unit=OuterRef("pk")).exclude(state=State.CANCELLED)
@@ -236,7 +276,7 @@ def schedule_board(user, programme: Programme) -> ScheduleBoard:
     )
 
 
-def calendar_of(user, programme: Programme) -> list[tuple[int, list[Declaration]]]:
+def calendar_of(user: User, programme: Programme) -> list[tuple[int, list[Declaration]]]:
     """The year's activities `user` may see, by window month (one query).
 
     Scheduled ones at their scheduled month; reviewed ones, not yet scheduled, at their
@@ -257,7 +297,7 @@ def calendar_of(user, programme: Programme) -> list[tuple[int, list[Declaration]
 
 
 def audit_search(
-    user, *, unit: str | None = None, declaration: int | None = None, actor: str | None = None,
+    user: User, *, unit: str | None = None, declaration: int | None = None, actor: str | None = None,
     action: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None,
     event_ids: Iterable[int] | None = None,
 ) -> QuerySet[AuditEvent]:

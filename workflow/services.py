@@ -1,15 +1,19 @@
-"""Every state change of a declaration, one function each (DESIGN §4).
+"""Every action on a declaration, one function each (DESIGN §4), and each one is the whole action.
 
-Each service runs in one database transaction: it locks the declaration row, checks
-that the caller may see it (404) and may act (403), that the state allows the
-transition and nobody changed it meanwhile (409), that the programme's rules hold
-(400), then fires the django-fsm transition, saves with `update_fields` and writes one
-audit event. Pages, API, admin actions and commands all call these functions.
+In one database transaction a service locks the declaration's process and row, checks that
+the actor may see it (404) and may act (403), that the state allows the action and nobody
+changed it meanwhile (409), that the programme's rules hold (400); then it fires the
+django-fsm transition, saves with `update_fields`, writes one audit event, completes the
+declaration's open task for the action's node as the actor's (so the flow routes on the new
+state), and hands over to `_follow_up` for whatever else the action causes. What each action
+needs and which node it completes is declared once, in `workflow.actions`. Pages, the API,
+admin actions, commands and jobs all call these functions.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,11 +23,15 @@ from policies import holding, rules
 from policies.models import Programme
 from policies.rules import NON_FIELD, Problem
 from units.models import Unit
-from workflow import audit
+from workflow import audit, process
 from workflow import evidence as evidence_files
+from workflow.actions import ACTIONS, Action, Reason
 from workflow.errors import NotFound, RuleViolation, TransitionConflict
 from workflow.models import CONTENT_FIELDS, DeadlineExtension, Declaration, Evidence, ScheduleVersion, State
-from workflow.permissions import ACTION_LABELS, Action, authorize
+from workflow.permissions import authorize, can_view
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 REQUIRED_LABELS = {
     "theme": "活动主题", "month": "活动时间（月份）", "form": "活动形式", "focus_topic": "重点主题",
@@ -94,11 +102,14 @@ def _clean_content(data: dict) -> dict:
 
 # ------------------------------------------------------------------ the one path
 
+def _pk(declaration: Declaration | int) -> int:
+    return declaration.pk if isinstance(declaration, Declaration) else int(declaration)
+
+
 def _lock(declaration: Declaration | int) -> Declaration:
-    pk = declaration.pk if isinstance(declaration, Declaration) else declaration
     try:
-        return Declaration.objects.select_for_update(of=("self",)).select_related("programme", "unit").get(pk=pk)
-    except Declaration.DoesNotExist:
+        return Declaration.objects.select_for_update(of=("self",)).select_related("programme", "unit").get(pk=_pk(declaration))
+    except (Declaration.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
 
 
@@ -111,22 +122,25 @@ def _state_label(state: str) -> str:
     return State(state).label
 
 
-def _run(
+def _perform(
     declaration: Declaration | int,
     *,
-    by,
+    by: User,
     action: Action,
-    method: str,
     guard: Callable[[Declaration], list[Problem]] | None = None,
     fields: Iterable[str] = (),
     reason: str | None = "",
-    reason_for: str | None = None,
     at: dt.datetime | None = None,
     params: dict | None = None,
+    only_in: Sequence[State] = (),
 ) -> Declaration:
-    """Lock, authorise, check state and guards, transition, save, audit: one transaction."""
+    """Lock, authorise, check state and guards, transition, save, audit, move the task: one transaction.
+
+    An action without a transition (`ACTIONS[action].method` None) is allowed in the states `only_in`.
+    """
+    spec = ACTIONS[action]
     try:
-        with transaction.atomic():
+        with transaction.atomic(), process.locked([_pk(declaration)]) as processes:
             locked = _lock(declaration)
             authorize(by, action, locked)
             seen = declaration.state if isinstance(declaration, Declaration) else locked.state
@@ -134,12 +148,10 @@ def _run(
                 raise TransitionConflict(
                     f"该申报刚刚已被他人处理，当前状态为“{_state_label(locked.state)}”，请刷新后再操作。"
                 )
-            bound = getattr(locked, method)
-            if not can_proceed(bound):
-                raise TransitionConflict(
-                    f"当前状态为“{_state_label(locked.state)}”，不能{ACTION_LABELS[action]}。"
-                )
-            problems = _reason_problems(reason, what=reason_for)
+            bound = getattr(locked, spec.method) if spec.method else None
+            if not (can_proceed(bound) if bound else locked.state in only_in):
+                raise TransitionConflict(f"当前状态为“{_state_label(locked.state)}”，不能{spec.label}。")
+            problems = _reason_problems(reason, spec)
             if guard:
                 problems += guard(locked)
             if problems:
@@ -148,7 +160,8 @@ def _run(
             from_state = locked.state
             fields = list(fields)
             before = {name: _plain(getattr(locked, name)) for name in fields}
-            bound(**(params or {}))
+            if bound:
+                bound(**(params or {}))
             changed = {
                 name: [before[name], after]
                 for name in fields
@@ -158,33 +171,34 @@ def _run(
                 action=action.value, actor=by, declaration=locked, from_state=from_state,
                 to_state=locked.state, reason=reason, changed=changed, at=at,
             )
-            locked.save(update_fields=["state", "updated_at", *fields, *audit.AUDIT_HEAD_FIELDS])
+            locked.save(update_fields=[*(["state"] if bound else []), "updated_at", *fields, *audit.AUDIT_HEAD_FIELDS])
+            process.follow(processes.get(locked.pk), spec.step, by=by, declaration=locked)
+            _follow_up(action=action, declaration=locked, by=by, reason=reason)
     except ConcurrentTransition:
         raise TransitionConflict("该申报刚刚已被他人处理，请刷新后再操作。") from None
     return locked
 
 
-def _reason_problems(reason: str | None, *, what: str | None) -> list[Problem]:
-    """`what` names a required reason (退回, 取消…); None means the reason is optional."""
+def _follow_up(*, action: Action, declaration: Declaration, by: User, reason: str) -> None:
+    """What an action causes beyond the declaration, its task and its audit event starts here,
+    inside the action's transaction: messages to the people concerned (written with the action,
+    delivered by a worker through `transaction.on_commit`), and the public column's caches.
+    Every service calls it once per declaration it changed."""
+
+
+def _reason_problems(reason: str | None, spec) -> list[Problem]:
     reason = (reason or "").strip()
-    if what and not reason:
-        return [Problem("reason", f"请填写{what}理由。", "reason_required")]
+    if spec.reason == Reason.REQUIRED and not reason:
+        return [Problem("reason", f"请填写{spec.label}理由。", "reason_required")]
     if len(reason) > 2000:
-        return [Problem("reason", f"{what or ''}理由不能超过2000个字。", "reason_too_long")]
+        return [Problem("reason", f"{spec.label}理由不能超过2000个字。", "reason_too_long")]
     return []
-
-
-def _require_reason(reason: str | None, *, what: str) -> str:
-    problems = _reason_problems(reason, what=what)
-    if problems:
-        raise RuleViolation(problems)
-    return (reason or "").strip()
 
 
 # ------------------------------------------------------------------ declaring
 
-def declaration_create(*, programme: Programme, unit: Unit, by, data: dict | None = None) -> Declaration:
-    """A unit starts its 申报表 (drafted). One live declaration per unit and programme."""
+def declaration_create(*, programme: Programme, unit: Unit, by: User, data: dict | None = None) -> Declaration:
+    """A unit starts its 申报表 (drafted) and its process. One live declaration per unit and programme."""
     authorize(by, Action.CREATE, unit=unit)
     if not programme.accepts_declarations or not programme.is_open:
         raise RuleViolation.single(NON_FIELD, f"“{programme.name}”当前不受理申报。", "programme_closed")
@@ -204,79 +218,103 @@ def declaration_create(*, programme: Programme, unit: Unit, by, data: dict | Non
         with transaction.atomic():
             declaration = Declaration.objects.create(programme=programme, unit=unit, created_by=by, **values)
             audit.record(
-                action="create", actor=by, declaration=declaration, to_state=declaration.state,
+                action=Action.CREATE.value, actor=by, declaration=declaration, to_state=declaration.state,
                 changed={name: [None, value] for name, value in values.items() if value not in (None, "")},
             )
             declaration.save(update_fields=list(audit.AUDIT_HEAD_FIELDS))
+            process.start(declaration)
+            _follow_up(action=Action.CREATE, declaration=declaration, by=by, reason="")
     except IntegrityError:  # two people created at once: the database constraint decides
         raise duplicate from None
     return declaration
 
 
-def declaration_update(*, declaration: Declaration, by, data: dict) -> Declaration:
-    """Edit the 申报表 while drafted; the audit event lists every changed field."""
+def _apply_edits(locked: Declaration, *, by: User, values: dict) -> None:
+    """Write the changed 申报表 fields of a locked draft, with one audit event listing them."""
+    problems = content_problems(locked.programme, locked.unit, values, only=values.keys())
+    if problems:
+        raise RuleViolation(problems)
+    changed = {name: [getattr(locked, name), value] for name, value in values.items() if getattr(locked, name) != value}
+    if not changed:
+        return
+    for name, (_old, new) in changed.items():
+        setattr(locked, name, new)
+    audit.record(action=Action.EDIT.value, actor=by, declaration=locked, from_state=locked.state, to_state=locked.state,
+                 changed=changed)
+    locked.save(update_fields=[*changed, "updated_at", *audit.AUDIT_HEAD_FIELDS])
+
+
+def declaration_update(*, declaration: Declaration | int, by: User, data: dict) -> Declaration:
+    """Edit the 申报表 while drafted; the audit event lists every changed field. No task moves."""
     values = _clean_content(data)
     with transaction.atomic():
         locked = _lock(declaration)
         authorize(by, Action.EDIT, locked)
         if locked.state != State.DRAFTED:
             raise TransitionConflict(f"当前状态为“{_state_label(locked.state)}”，只有草稿可以修改。")
-        problems = content_problems(locked.programme, locked.unit, values, only=values.keys())
-        if problems:
-            raise RuleViolation(problems)
-        changed = {
-            name: [getattr(locked, name), value]
-            for name, value in values.items()
-            if getattr(locked, name) != value
-        }
-        if not changed:
-            return locked
-        for name, (_old, new) in changed.items():
-            setattr(locked, name, new)
-        audit.record(action="edit", actor=by, declaration=locked, from_state=locked.state, to_state=locked.state, changed=changed)
-        locked.save(update_fields=[*changed, "updated_at", *audit.AUDIT_HEAD_FIELDS])
+        _apply_edits(locked, by=by, values=values)
     return locked
 
 
-def declaration_submit(*, declaration: Declaration | int, by, now: dt.datetime | None = None) -> Declaration:
+def declaration_hand_over(*, declaration: Declaration | int, by: User, data: dict | None = None) -> Declaration:
+    """The operator saves the revised draft and hands it to the unit leader to seal (the revise task)."""
+    values = _clean_content(data or {})
+    with transaction.atomic():
+        if values:
+            declaration = declaration_update(declaration=declaration, by=by, data=values)
+        return _perform(declaration, by=by, action=Action.HAND_OVER, only_in=[State.DRAFTED])
+
+
+def declaration_submit(*, declaration: Declaration | int, by: User, now: dt.datetime | None = None) -> Declaration:
     """The unit leader seals (公章) and submits the 申报表 to the office."""
     at = now or timezone.now()
-    return _run(
-        declaration, by=by, action=Action.SUBMIT, method="submit",
-        guard=lambda d: submit_problems(d, now=at),
+    return _perform(
+        declaration, by=by, action=Action.SUBMIT, guard=lambda d: submit_problems(d, now=at),
         fields=["submitted_by", "submitted_at", "first_submitted_at"], at=at, params={"user": by, "when": at},
     )
 
 
-def declaration_withdraw(*, declaration: Declaration, by, reason: str = "") -> Declaration:
+def declaration_send_back(*, declaration: Declaration | int, by: User, reason: str = "") -> Declaration:
+    """The unit leader hands the draft back to the operator unsealed (state stays drafted).
+
+    No transition: the audit trail records who sent it back and why; the operator revises.
+    """
+    return _perform(declaration, by=by, action=Action.SEND_BACK, reason=reason, only_in=[State.DRAFTED])
+
+
+def declaration_withdraw(*, declaration: Declaration | int, by: User, reason: str = "") -> Declaration:
     """The unit leader takes a submitted declaration back before the office reviews it."""
-    return _run(declaration, by=by, action=Action.WITHDRAW, method="withdraw", reason=reason)
+    return _perform(declaration, by=by, action=Action.WITHDRAW, reason=reason)
 
 
 # ------------------------------------------------------------------ reviewing
 
-def declaration_return(*, declaration: Declaration | int, by, reason: str) -> Declaration:
+def declaration_return(*, declaration: Declaration | int, by: User, reason: str = "") -> Declaration:
     """The office sends the declaration back to the unit with a reason (a revise task)."""
-    return _run(declaration, by=by, action=Action.RETURN, method="return_to_unit", reason=reason, reason_for="退回",
-                fields=["return_reason", "return_count"], params={"reason": (reason or "").strip()})
+    return _perform(declaration, by=by, action=Action.RETURN, reason=reason,
+                    fields=["return_reason", "return_count"], params={"reason": (reason or "").strip()})
 
 
-def declaration_approve(*, declaration: Declaration | int, by, now: dt.datetime | None = None) -> Declaration:
+def declaration_approve(*, declaration: Declaration | int, by: User, now: dt.datetime | None = None) -> Declaration:
     at = now or timezone.now()
-    return _run(declaration, by=by, action=Action.APPROVE, method="approve",
-                fields=["reviewed_by", "reviewed_at"], at=at, params={"user": by, "when": at})
+    return _perform(declaration, by=by, action=Action.APPROVE,
+                    fields=["reviewed_by", "reviewed_at"], at=at, params={"user": by, "when": at})
 
 
-def declaration_cancel(*, declaration: Declaration, by, reason: str) -> Declaration:
-    """The office cancels a declaration before the activity is held."""
-    return _run(declaration, by=by, action=Action.CANCEL, method="cancel", reason=reason, reason_for="取消",
-                fields=["cancel_reason"], params={"reason": (reason or "").strip()})
+def declaration_cancel(*, declaration: Declaration | int, by: User, reason: str = "") -> Declaration:
+    """The office cancels a declaration before the activity is held; its process ends."""
+    return _perform(declaration, by=by, action=Action.CANCEL, reason=reason,
+                    fields=["cancel_reason"], params={"reason": (reason or "").strip()})
 
 
-def deadline_extension_grant(*, programme: Programme, unit: Unit, until: dt.date, reason: str, by) -> DeadlineExtension:
+def deadline_extension_grant(*, programme: Programme, unit: Unit, until: dt.date, reason: str, by: User) -> DeadlineExtension:
     """The office lets one unit submit after the deadline, until `until` (inclusive)."""
     authorize(by, Action.EXTEND, unit=unit)
-    reason = _require_reason(reason, what="延期")
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation.single("reason", "请填写延期理由。", "reason_required")
+    if len(reason) > 2000:
+        raise RuleViolation.single("reason", "延期理由不能超过2000个字。", "reason_too_long")
     if programme.declaration_due_date and until <= programme.declaration_due_date:
         raise RuleViolation.single("until", f"延期日期须晚于申报截止日期{programme.declaration_due_date:%Y-%m-%d}。", "extension_not_later")
     with transaction.atomic():
@@ -284,7 +322,7 @@ def deadline_extension_grant(*, programme: Programme, unit: Unit, until: dt.date
             programme=programme, unit=unit, defaults={"until": until, "reason": reason, "granted_by": by},
         )
         audit.record(
-            action="grant_extension", actor=by, unit=unit, programme=programme, reason=reason,
+            action=Action.EXTEND.value, actor=by, unit=unit, programme=programme, reason=reason,
             changed={"until": until, "new": created},
         )
     return extension
@@ -311,7 +349,7 @@ def _snapshot(programme: Programme) -> list[dict]:
     ]
 
 
-def _next_version(programme: Programme, *, by, reason: str = "") -> ScheduleVersion:
+def _next_version(programme: Programme, *, by: User, reason: str = "") -> ScheduleVersion:
     last = ScheduleVersion.objects.select_for_update().filter(programme=programme).order_by("-number").first()
     return ScheduleVersion.objects.create(
         programme=programme, number=(last.number + 1 if last else 1), published_by=by,
@@ -319,14 +357,18 @@ def _next_version(programme: Programme, *, by, reason: str = "") -> ScheduleVers
     )
 
 
-def schedule_publish(*, programme: Programme, by, months: dict[int, int] | None = None) -> ScheduleVersion:
+def schedule_publish(*, programme: Programme, by: User, months: dict[int, int] | None = None) -> ScheduleVersion:
     """Publish the 活动计划安排表: every listed reviewed declaration moves to `scheduled`.
 
     `months` maps declaration id → month; None takes every reviewed declaration of the
-    programme at its declared month. All or nothing: one bad month and nothing moves.
+    programme at its declared month. All or nothing: one bad month and nothing moves. Each
+    declaration's schedule task is completed by `by`.
     """
     authorize(by, Action.SCHEDULE)
-    with transaction.atomic():
+    spec = ACTIONS[Action.SCHEDULE]
+    reviewed_ids = Declaration.objects.filter(programme=programme, state=State.REVIEWED).values_list("pk", flat=True)
+    wanted = list(reviewed_ids) if months is None else [int(k) for k in months]
+    with transaction.atomic(), process.locked(wanted) as processes:
         reviewed = {
             d.pk: d for d in Declaration.objects.select_for_update(of=("self",)).select_related("unit", "programme")
             .filter(programme=programme, state=State.REVIEWED)
@@ -346,17 +388,33 @@ def schedule_publish(*, programme: Programme, by, months: dict[int, int] | None 
             d = reviewed[pk]
             from_state = d.state
             d.schedule(month=int(month))
-            audit.record(action="schedule", actor=by, declaration=d, from_state=from_state, to_state=d.state,
+            audit.record(action=Action.SCHEDULE.value, actor=by, declaration=d, from_state=from_state, to_state=d.state,
                          changed={"scheduled_month": [None, int(month)]})
             d.save(update_fields=["state", "scheduled_month", "updated_at", *audit.AUDIT_HEAD_FIELDS])
+            process.follow(processes.get(pk), spec.step, by=by, declaration=d)
+            _follow_up(action=Action.SCHEDULE, declaration=d, by=by, reason="")
         return _next_version(programme, by=by)
 
 
-def declaration_reschedule(*, declaration: Declaration, by, month, reason: str) -> Declaration:
+def declaration_schedule(*, declaration: Declaration | int, by: User, month=None) -> Declaration:
+    """Schedule one reviewed declaration, at its declared month unless `month` says otherwise: a
+    publication of the 活动计划安排表 with this one row (the schedule task's page, the API)."""
+    current = Declaration.objects.select_related("programme").filter(pk=_pk(declaration)).first()
+    if current is None or not can_view(by, current):
+        raise NotFound()
+    try:
+        schedule_publish(programme=current.programme, by=by, months={current.pk: current.month if month is None else month})
+    except RuleViolation as error:  # the publication names the month per declaration (month.<id>)
+        own = f"month.{current.pk}"
+        raise RuleViolation([Problem("month" if p.field == own else p.field, p.message, p.code) for p in error.problems]) from None
+    return Declaration.objects.select_related("programme", "unit").get(pk=current.pk)
+
+
+def declaration_reschedule(*, declaration: Declaration | int, by: User, month=None, reason: str = "") -> Declaration:
     """Move a scheduled activity to another month; publishes the next schedule version."""
     with transaction.atomic():
-        locked = _run(
-            declaration, by=by, action=Action.RESCHEDULE, method="reschedule", reason=reason, reason_for="调整排期",
+        locked = _perform(
+            declaration, by=by, action=Action.RESCHEDULE, reason=reason,
             guard=lambda d: [Problem("month", p.message, p.code) for p in _months_problems(d.programme, {d.pk: month})],
             fields=["scheduled_month"], params={"month": month},
         )
@@ -400,7 +458,7 @@ def holding_problems(declaration: Declaration, values: dict, *, today: dt.date) 
 
 
 def declaration_hold(
-    *, declaration: Declaration, by, evidence: dict, uploads: Sequence[evidence_files.Upload] = (),
+    *, declaration: Declaration | int, by: User, evidence: dict, uploads: Sequence[evidence_files.Upload] = (),
     now: dt.datetime | None = None,
 ) -> Declaration:
     """The unit records that the activity was held, with the evidence the notice asks for.
@@ -415,8 +473,8 @@ def declaration_hold(
     at = now or timezone.now()
     today = timezone.localdate(at)
     with evidence_files.files_kept_only_on_success(), transaction.atomic():
-        held = _run(
-            declaration, by=by, action=Action.HOLD, method="hold",
+        held = _perform(
+            declaration, by=by, action=Action.HOLD,
             guard=lambda d: holding_problems(d, values, today=today) + evidence_files.upload_problems(d.programme, checked),
             fields=HOLDING_FIELDS, at=at, params=values,
         )
@@ -431,7 +489,7 @@ def declaration_hold(
 EVIDENCE_STATES = (State.SCHEDULED, State.HELD)
 
 
-def evidence_upload(*, declaration: Declaration | int, by, uploads: Sequence[evidence_files.Upload]) -> list[Evidence]:
+def evidence_upload(*, declaration: Declaration | int, by: User, uploads: Sequence[evidence_files.Upload]) -> list[Evidence]:
     """The unit adds evidence files (photos, PDFs) to its activity: checked, stored, audited, all or nothing."""
     checked = [evidence_files.inspect(upload) for upload in uploads]
     with evidence_files.files_kept_only_on_success(), transaction.atomic():
@@ -448,17 +506,18 @@ def evidence_upload(*, declaration: Declaration | int, by, uploads: Sequence[evi
             raise RuleViolation(problems)
         saved = evidence_files.store(locked, checked, by=by)
         locked.save(update_fields=["updated_at", *audit.AUDIT_HEAD_FIELDS])
+        _follow_up(action=Action.UPLOAD_EVIDENCE, declaration=locked, by=by, reason="")
     return saved
 
 
 def declaration_summarize(
-    *, declaration: Declaration, by, summary: dict, nominate: bool = False, now: dt.datetime | None = None
+    *, declaration: Declaration | int, by: User, summary: dict, nominate: bool = False, now: dt.datetime | None = None
 ) -> Declaration:
     """The unit writes its summary (做法, 成效, 经验), optionally nominating it as typical experience."""
     values = {name: str(summary.get(name) or "").strip() for name in SUMMARY_FIELDS}
     at = now or timezone.now()
-    return _run(
-        declaration, by=by, action=Action.SUMMARIZE, method="summarize",
+    return _perform(
+        declaration, by=by, action=Action.SUMMARIZE,
         guard=lambda d: holding.check_summary(values),
         fields=[*SUMMARY_FIELDS, "nominated", "summarized_at"],
         at=at, params={"when": at, "nominated": bool(nominate), **values},
@@ -468,8 +527,8 @@ def declaration_summarize(
 EXEMPLARY_STATES = (State.SUMMARIZED, State.EVALUATED)
 
 
-def declaration_mark_exemplary(*, declaration: Declaration, by, exemplary: bool = True) -> Declaration:
-    """The office marks (or unmarks) a summarised activity as exemplary experience."""
+def declaration_mark_exemplary(*, declaration: Declaration | int, by: User, exemplary: bool = True) -> Declaration:
+    """The office marks (or unmarks) a summarized activity as exemplary experience."""
     with transaction.atomic():
         locked = _lock(declaration)
         authorize(by, Action.MARK_EXEMPLARY, locked)
@@ -477,16 +536,17 @@ def declaration_mark_exemplary(*, declaration: Declaration, by, exemplary: bool 
             raise TransitionConflict(f"当前状态为“{_state_label(locked.state)}”，只有已总结的活动可以认定为典型经验。")
         if locked.exemplary == exemplary:
             return locked
-        audit.record(action="mark_exemplary", actor=by, declaration=locked, from_state=locked.state,
+        audit.record(action=Action.MARK_EXEMPLARY.value, actor=by, declaration=locked, from_state=locked.state,
                      to_state=locked.state, changed={"exemplary": [locked.exemplary, exemplary]})
         locked.exemplary = exemplary
         locked.save(update_fields=["exemplary", "updated_at", *audit.AUDIT_HEAD_FIELDS])
+        _follow_up(action=Action.MARK_EXEMPLARY, declaration=locked, by=by, reason="")
     return locked
 
 
 # ------------------------------------------------------------------ evaluation
 
-def declaration_evaluate(*, declaration: Declaration, by, scores: dict, comment: str) -> Declaration:
+def declaration_evaluate(*, declaration: Declaration | int, by: User, scores: dict, comment: str) -> Declaration:
     """The assessor scores the manual indicators of the programme's scheme."""
     comment = (comment or "").strip()
     if not isinstance(scores, dict):
@@ -499,8 +559,8 @@ def declaration_evaluate(*, declaration: Declaration, by, scores: dict, comment:
         return problems
 
     at = timezone.now()
-    return _run(
-        declaration, by=by, action=Action.EVALUATE, method="evaluate", guard=guard,
+    return _perform(
+        declaration, by=by, action=Action.EVALUATE, guard=guard,
         fields=["scores", "evaluation_comment", "evaluated_by", "evaluated_at"],
         at=at, params={"user": by, "when": at, "scores": {k: float(v) for k, v in scores.items() if _is_number(v)}, "comment": comment},
     )
@@ -514,17 +574,18 @@ def _is_number(value) -> bool:
     return not isinstance(value, bool)
 
 
-def declaration_send_back(*, declaration: Declaration | int, by, reason: str = "") -> Declaration:
-    """The unit leader hands the draft back to the operator unsealed (state stays drafted).
-
-    No transition: only the audit trail records it, so the history shows who sent it back and why.
-    """
-    with transaction.atomic():
-        locked = _lock(declaration)
-        authorize(by, Action.SUBMIT, locked)
-        if locked.state != State.DRAFTED:
-            raise TransitionConflict(f"当前状态为“{_state_label(locked.state)}”，只有草稿可以退给填报人修改。")
-        audit.record(action="send_back", actor=by, declaration=locked, from_state=locked.state,
-                     to_state=locked.state, reason=(reason or "").strip())
-        locked.save(update_fields=["updated_at", *audit.AUDIT_HEAD_FIELDS])
-    return locked
+# The service of each action that pages, the API and the admin call by its name (workflow.actions).
+SERVICE_OF: dict[Action, Callable[..., Declaration]] = {
+    Action.HAND_OVER: declaration_hand_over,
+    Action.SUBMIT: declaration_submit,
+    Action.SEND_BACK: declaration_send_back,
+    Action.WITHDRAW: declaration_withdraw,
+    Action.RETURN: declaration_return,
+    Action.APPROVE: declaration_approve,
+    Action.SCHEDULE: declaration_schedule,
+    Action.RESCHEDULE: declaration_reschedule,
+    Action.HOLD: declaration_hold,
+    Action.SUMMARIZE: declaration_summarize,
+    Action.EVALUATE: declaration_evaluate,
+    Action.CANCEL: declaration_cancel,
+}

@@ -1,25 +1,26 @@
-"""Pages (issue 4). The inbox is the landing page."""
+"""Pages. The inbox is the landing page."""
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from workflow.views import assessment, audit, evidence, pages, schedule
+from workflow.actions import Action
+from workflow.views import assessment, audit, dashboard, declarations, evidence, inbox, schedule
 
 app_name = "workflow"
 
 urlpatterns = [
-    path("", pages.inbox_page, name="inbox"),
-    path("queue/", pages.queue_page, name="queue"),
-    path("done/", pages.done_page, name="done"),
-    path("tasks/<int:task_pk>/", pages.task_page, name="task"),
-    path("declarations/", pages.declaration_list, name="declarations"),
-    path("declarations/new/", pages.start_page, name="start"),
-    path("declarations/<int:pk>/", pages.declaration_detail, name="declaration"),
-    path("declarations/<int:pk>/withdraw/", pages.declaration_withdraw, name="withdraw"),
-    path("declarations/<int:pk>/cancel/", pages.declaration_cancel, name="cancel"),
-    path("declarations/<int:pk>/exemplary/", pages.declaration_mark_exemplary, name="exemplary"),
+    path("", inbox.inbox_page, name="inbox"),
+    path("queue/", inbox.queue_page, name="queue"),
+    path("done/", inbox.done_page, name="done"),
+    path("tasks/<int:task_pk>/", inbox.task_page, name="task"),
+    path("declarations/", declarations.declaration_list, name="declarations"),
+    path("declarations/new/", declarations.start_page, name="start"),
+    path("declarations/<int:pk>/", declarations.declaration_detail, name="declaration"),
+    path("declarations/<int:pk>/withdraw/", declarations.declaration_act, {"action": Action.WITHDRAW}, name="withdraw"),
+    path("declarations/<int:pk>/cancel/", declarations.declaration_act, {"action": Action.CANCEL}, name="cancel"),
+    path("declarations/<int:pk>/exemplary/", declarations.declaration_mark_exemplary, name="exemplary"),
     path("declarations/<int:pk>/evidence/", evidence.evidence_add, name="evidence-add"),
     path("declarations/<int:pk>/evidence/<int:evidence_pk>/", evidence.evidence_file, name="evidence-file"),
-    path("dashboard/", pages.dashboard, name="dashboard"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -31,7 +32,6 @@ urlpatterns = [
     path("calendar/", schedule.calendar, name="calendar_current"),
     path("programmes/<slug:code>/calendar/", schedule.calendar, name="calendar"),
     path("declarations/<int:pk>/declaration.docx", schedule.declaration_docx, name="declaration_docx"),
-    # issue 6: assessment pages, the district report, the audit search
     path("assessment/", assessment.assessment_current, name="assessment_current"),
     path("programmes/<slug:code>/assessment/", assessment.scoreboard, name="assessment"),
     path("programmes/<slug:code>/assessment/release/", assessment.release, name="assessment_release"),

@@ -32,7 +32,7 @@ def test_the_unit_uploads_and_lists_its_evidence(api, extended):
     listed = api(extended.reviewer).get(url(declaration))
     assert listed.status_code == 200 and [e["id"] for e in listed.json()] == [body["id"]]
     detail = api(extended.operator).get(f"/api/declarations/{declaration.pk}/").json()
-    assert detail["held_outside_schedule"] is False and detail["summary_late"] is True  # held 2023-05-18, not summarised
+    assert detail["held_outside_schedule"] is False and detail["summary_late"] is True  # held 2023-05-18, not summarized
 
 
 def test_refusals_answer_like_the_other_endpoints_and_save_nothing(api, extended, media_root):

@@ -6,7 +6,6 @@ import io
 from openpyxl import load_workbook
 
 from tests.factories import UserFactory
-from workflow.flows import DeclarationFlow
 from workflow.models import AuditChain, AuditEvent
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -17,7 +16,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def test_the_review_task_waits_in_the_reviewers_queue(world, api):
     d = world.declaration("submitted")
-    DeclarationFlow.adopt_all()
 
     queue = api(world.reviewer).get("/api/tasks/", {"box": "queue"})
 
@@ -31,7 +29,6 @@ def test_the_review_task_waits_in_the_reviewers_queue(world, api):
 
 def test_unit_work_lands_in_the_authors_inbox_and_nowhere_else(world, api):
     d = world.declaration("scheduled")
-    DeclarationFlow.adopt_all()
 
     mine = api(world.operator).get("/api/tasks/").json()["results"]
     other = api(world.other_operator).get("/api/tasks/", {"box": "queue"}).json()["results"]
@@ -42,13 +39,11 @@ def test_unit_work_lands_in_the_authors_inbox_and_nowhere_else(world, api):
 
 def test_task_list_queries_do_not_grow_with_the_number_of_tasks(world, api, django_assert_num_queries):
     world.declaration("submitted")
-    DeclarationFlow.adopt_all()
     client = api(world.reviewer)
     # the token with its user, its unit roles, its two permission sets, the count, the page
     with django_assert_num_queries(6):
         assert client.get("/api/tasks/", {"box": "queue"}).json()["count"] == 1
     world.declaration("submitted", unit=world.other_unit)
-    DeclarationFlow.adopt_all()
     with django_assert_num_queries(6):
         assert client.get("/api/tasks/", {"box": "queue"}).json()["count"] == 2
 

@@ -8,8 +8,8 @@ from viewflow.workflow.status import STATUS
 
 from tests.browser.conftest import ARTIFACTS, Person
 from workflow import inbox, services
-from workflow.flows import DeclarationFlow, process_of
 from workflow.models import AuditEvent, Declaration, State
+from workflow.process import process_of
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +18,6 @@ def test_the_scheduler_publishes_the_schedule(live_server, year, chromium):
     w = year
     edu = w.declaration("reviewed", month=5)
     health = w.declaration("reviewed", unit=w.other_unit, month=5, theme="家庭医生签约服务")
-    DeclarationFlow.adopt_all()
 
     scheduler = Person(chromium, live_server.url, w.scheduler.username)
     page = scheduler.page
@@ -79,7 +78,6 @@ def test_the_assessor_follows_a_point_from_the_scoreboard_to_its_audit_events(li
 def test_the_reviewer_cancels_a_declaration_on_its_page(live_server, year, chromium):
     w = year
     declaration = w.declaration("submitted")
-    DeclarationFlow.adopt_all()
 
     reviewer = Person(chromium, live_server.url, w.reviewer.username)
     page = reviewer.page

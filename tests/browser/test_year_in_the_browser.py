@@ -87,7 +87,7 @@ def test_a_year_in_the_browser(live_server, year, chromium, tmp_path):
     scheduler.submit()
     assert Declaration.objects.get(pk=declaration.pk).state == State.SCHEDULED
 
-    # 8. operator records the activity; 9. summarises
+    # 8. operator records the activity; 9. summarizes
     operator.open_first("/", "登记举办情况")
     p = operator.page
     assert "参与人员（按类别）" in operator.text()

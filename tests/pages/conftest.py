@@ -1,4 +1,4 @@
-"""Fixtures for the page tests: the World of tests.factories, with processes."""
+"""Fixtures for the page tests: the World of tests.factories (each declaration moves its own process)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 
 from workflow import services
-from workflow.flows import DeclarationFlow, process_of
 
 
 @pytest.fixture(autouse=True)
@@ -19,19 +18,6 @@ def extensions(request):
         services.deadline_extension_grant(
             programme=world.programme, unit=unit, until=dt.date(2099, 12, 31), reason="测试：允许延期报送", by=world.reviewer,
         )
-
-
-@pytest.fixture
-def flowing(world):
-    """`flowing(state, unit=None)`: a declaration walked through the services, then adopted by the flow."""
-
-    def make(state: str = "drafted", unit=None, **overrides):
-        declaration = world.declaration(state, unit=unit, **overrides)
-        DeclarationFlow.adopt.run(declaration=declaration)
-        assert process_of(declaration) is not None
-        return declaration
-
-    return make
 
 
 def login(client, user):

@@ -201,8 +201,8 @@ def test_the_district_report_link_is_for_the_office_only(client, world, scored):
 # ------------------------------------------------------------------ the evaluation form
 
 
-def test_the_evaluation_form_shows_the_computed_indicators_beside_the_scores(client, world, flowing):
-    declaration = flowing("summarized")
+def test_the_evaluation_form_shows_the_computed_indicators_beside_the_scores(client, world):
+    declaration = world.declaration("summarized")
     login(client, world.assessor)
     task = claim(client, world.assessor, declaration)
     html = client.get(f"/tasks/{task.pk}/").content.decode()

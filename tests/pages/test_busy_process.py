@@ -11,8 +11,8 @@ import pytest
 from django.db import connection, transaction
 
 from tests.pages.conftest import login
-from workflow.flows import process_of
 from workflow.models import AuditEvent, Declaration, DeclarationProcess, ScheduleVersion, State
+from workflow.process import process_of
 
 pytestmark = [pytest.mark.postgres]
 
@@ -49,8 +49,8 @@ def someone_holds(audit_flushable):
     return Holding
 
 
-def test_publishing_while_another_person_holds_the_process_is_a_chinese_conflict(client, world, flowing, someone_holds):
-    edu = flowing("reviewed", month=5)
+def test_publishing_while_another_person_holds_the_process_is_a_chinese_conflict(client, world, someone_holds):
+    edu = world.declaration("reviewed", month=5)
     login(client, world.scheduler)
 
     with someone_holds(edu):
@@ -63,8 +63,8 @@ def test_publishing_while_another_person_holds_the_process_is_a_chinese_conflict
     assert not ScheduleVersion.objects.exists()
 
 
-def test_the_api_answers_409_while_another_person_holds_the_process(client, world, flowing, someone_holds):
-    submitted = flowing("submitted")
+def test_the_api_answers_409_while_another_person_holds_the_process(client, world, someone_holds):
+    submitted = world.declaration("submitted")
     client.force_login(world.reviewer)
 
     with someone_holds(submitted):

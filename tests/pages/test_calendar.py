@@ -17,9 +17,9 @@ def _month(page: str, month: int) -> str:
     return page[start: page.index("</section>", start)]
 
 
-def test_the_office_sees_every_scheduled_activity_and_reviewed_ones_as_tentative(client, world, flowing):
-    flowing("scheduled", month=6, theme="惠企政策面对面")
-    flowing("reviewed", unit=world.other_unit, month=9, theme="家庭医生签约服务")
+def test_the_office_sees_every_scheduled_activity_and_reviewed_ones_as_tentative(client, world):
+    world.declaration("scheduled", month=6, theme="惠企政策面对面")
+    world.declaration("reviewed", unit=world.other_unit, month=9, theme="家庭医生签约服务")
 
     login(client, world.reviewer)
     response = client.get(URL)
@@ -35,9 +35,9 @@ def test_the_office_sees_every_scheduled_activity_and_reviewed_ones_as_tentative
     assert "/programmes/kaifu-2023/schedule/v1.xlsx" in page  # the published schedule
 
 
-def test_a_unit_sees_only_its_own_activities(client, world, flowing):
-    flowing("scheduled", month=6, theme="惠企政策面对面")
-    flowing("scheduled", unit=world.other_unit, month=6, theme="家庭医生签约服务")
+def test_a_unit_sees_only_its_own_activities(client, world):
+    world.declaration("scheduled", month=6, theme="惠企政策面对面")
+    world.declaration("scheduled", unit=world.other_unit, month=6, theme="家庭医生签约服务")
 
     login(client, world.operator)
     page = client.get("/calendar/").content.decode()
@@ -49,16 +49,16 @@ def test_a_unit_sees_only_its_own_activities(client, world, flowing):
     assert "家庭医生签约服务" in page and "惠企政策面对面" not in page
 
 
-def test_drafts_and_submitted_declarations_are_not_on_the_calendar(client, world, flowing):
-    flowing("submitted", month=6, theme="尚未审核的主题")
+def test_drafts_and_submitted_declarations_are_not_on_the_calendar(client, world):
+    world.declaration("submitted", month=6, theme="尚未审核的主题")
 
     for user in (world.reviewer, world.operator):
         login(client, user)
         assert "尚未审核的主题" not in client.get(URL).content.decode()
 
 
-def test_someone_without_a_role_sees_an_empty_calendar_and_no_download(client, world, flowing):
-    flowing("scheduled", month=6, theme="惠企政策面对面")
+def test_someone_without_a_role_sees_an_empty_calendar_and_no_download(client, world):
+    world.declaration("scheduled", month=6, theme="惠企政策面对面")
 
     login(client, UserFactory(username="stranger"))
     response = client.get(URL)

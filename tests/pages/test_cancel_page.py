@@ -8,8 +8,8 @@ from viewflow.workflow.status import STATUS
 
 from tests.pages.conftest import login
 from workflow import inbox
-from workflow.flows import OPEN, process_of
 from workflow.models import AuditEvent, Declaration, State
+from workflow.process import OPEN, process_of
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +22,8 @@ def open_steps(declaration) -> list[str]:
     return sorted(t.flow_task.name for t in process_of(declaration).task_set.filter(status__in=OPEN))
 
 
-def test_the_reviewer_cancels_with_a_reason_and_the_process_ends(client, world, flowing):
-    declaration = flowing("reviewed")
+def test_the_reviewer_cancels_with_a_reason_and_the_process_ends(client, world):
+    declaration = world.declaration("reviewed")
     assert open_steps(declaration) == ["schedule"]
     login(client, world.reviewer)
     detail = client.get(f"/declarations/{declaration.pk}/").content.decode()
@@ -44,8 +44,8 @@ def test_the_reviewer_cancels_with_a_reason_and_the_process_ends(client, world, 
     assert 'id="cancel"' not in page  # nothing left to cancel
 
 
-def test_an_empty_reason_is_refused_in_chinese_and_nothing_is_saved(client, world, flowing):
-    declaration = flowing("submitted")
+def test_an_empty_reason_is_refused_in_chinese_and_nothing_is_saved(client, world):
+    declaration = world.declaration("submitted")
     login(client, world.reviewer)
     page = cancel(client, declaration, reason="  ").content.decode()
     assert "请填写取消理由。" in page
@@ -54,8 +54,8 @@ def test_an_empty_reason_is_refused_in_chinese_and_nothing_is_saved(client, worl
     assert open_steps(declaration) == ["review"] and process_of(declaration).status != STATUS.CANCELED
 
 
-def test_unit_people_and_other_office_roles_get_403_and_no_button(client, world, flowing):
-    declaration = flowing("submitted")
+def test_unit_people_and_other_office_roles_get_403_and_no_button(client, world):
+    declaration = world.declaration("submitted")
     for person in (world.operator, world.leader, world.scheduler):
         login(client, person)
         assert 'id="cancel"' not in client.get(f"/declarations/{declaration.pk}/").content.decode()
@@ -65,11 +65,11 @@ def test_unit_people_and_other_office_roles_get_403_and_no_button(client, world,
     assert not AuditEvent.objects.filter(action="cancel").exists() and open_steps(declaration) == ["review"]
 
 
-def test_another_unit_and_a_draft_the_office_may_not_see_get_404(client, world, flowing):
-    submitted = flowing("submitted")
+def test_another_unit_and_a_draft_the_office_may_not_see_get_404(client, world):
+    submitted = world.declaration("submitted")
     login(client, world.other_leader)
     assert client.post(f"/declarations/{submitted.pk}/cancel/", {"reason": "x"}).status_code == 404
-    draft = flowing("drafted", unit=world.other_unit)  # never submitted: only its unit sees it
+    draft = world.declaration("drafted", unit=world.other_unit)  # never submitted: only its unit sees it
     login(client, world.reviewer)
     assert client.post(f"/declarations/{draft.pk}/cancel/", {"reason": "x"}).status_code == 404
     assert client.post("/declarations/999999/cancel/", {"reason": "x"}).status_code == 404
@@ -77,18 +77,18 @@ def test_another_unit_and_a_draft_the_office_may_not_see_get_404(client, world, 
     assert not AuditEvent.objects.filter(action="cancel").exists()
 
 
-def test_a_held_activity_cannot_be_cancelled_and_the_page_says_why(client, world, flowing):
-    declaration = flowing("held")
+def test_a_held_activity_cannot_be_cancelled_and_the_page_says_why(client, world):
+    declaration = world.declaration("held")
     login(client, world.reviewer)
     assert 'id="cancel"' not in client.get(f"/declarations/{declaration.pk}/").content.decode()
     page = cancel(client, declaration).content.decode()
     assert "当前状态为“已举办”，不能取消。" in page
     assert Declaration.objects.get(pk=declaration.pk).state == State.HELD
-    assert not AuditEvent.objects.filter(action="cancel").exists() and open_steps(declaration) == ["summarise"]
+    assert not AuditEvent.objects.filter(action="cancel").exists() and open_steps(declaration) == ["summarize"]
 
 
-def test_cancel_is_post_only_and_needs_the_csrf_token(world, flowing):
-    declaration = flowing("submitted")
+def test_cancel_is_post_only_and_needs_the_csrf_token(world):
+    declaration = world.declaration("submitted")
     client = login(Client(enforce_csrf_checks=True), world.reviewer)
     assert client.get(f"/declarations/{declaration.pk}/cancel/").status_code == 405
     assert client.post(f"/declarations/{declaration.pk}/cancel/", {"reason": "x"}).status_code == 403

@@ -13,8 +13,8 @@ from workflow.models import Declaration, State
 pytestmark = pytest.mark.django_db
 
 
-def test_detail_shows_fields_state_chart_and_history_with_reason(client, world, flowing):
-    declaration = flowing("submitted")
+def test_detail_shows_fields_state_chart_and_history_with_reason(client, world):
+    declaration = world.declaration("submitted")
     from workflow import services
     services.declaration_return(declaration=declaration, by=world.reviewer, reason="请补充政策名称")
     login(client, world.operator)
@@ -26,8 +26,8 @@ def test_detail_shows_fields_state_chart_and_history_with_reason(client, world, 
     assert world.reviewer.first_name in page  # who
 
 
-def test_the_process_chart_names_each_decision_in_chinese(client, world, flowing):
-    declaration = flowing("submitted")
+def test_the_process_chart_names_each_decision_in_chinese(client, world):
+    declaration = world.declaration("submitted")
     login(client, world.operator)
     page = client.get(f"/declarations/{declaration.pk}/").content.decode()
     chart = page[page.index("<svg"):page.index("</svg>")]
@@ -36,8 +36,8 @@ def test_the_process_chart_names_each_decision_in_chinese(client, world, flowing
     assert not re.search(r">\s*(yes|no)\s*<", chart, re.IGNORECASE)
 
 
-def test_another_unit_gets_404_on_detail_and_withdraw(client, world, flowing):
-    declaration = flowing("submitted")
+def test_another_unit_gets_404_on_detail_and_withdraw(client, world):
+    declaration = world.declaration("submitted")
     login(client, world.other_leader)
     assert client.get(f"/declarations/{declaration.pk}/").status_code == 404
     assert client.post(f"/declarations/{declaration.pk}/withdraw/", {"reason": "x"}).status_code == 404
@@ -45,15 +45,15 @@ def test_another_unit_gets_404_on_detail_and_withdraw(client, world, flowing):
     assert client.get("/declarations/999999/").status_code == 404
 
 
-def test_the_office_does_not_see_a_draft_never_submitted(client, world, flowing):
-    declaration = flowing("drafted")
+def test_the_office_does_not_see_a_draft_never_submitted(client, world):
+    declaration = world.declaration("drafted")
     login(client, world.reviewer)
     assert client.get(f"/declarations/{declaration.pk}/").status_code == 404
     assert "惠企政策面对面" not in client.get("/declarations/").content.decode()
 
 
-def test_leader_withdraws_before_review_and_the_process_follows(client, world, flowing):
-    declaration = flowing("submitted")
+def test_leader_withdraws_before_review_and_the_process_follows(client, world):
+    declaration = world.declaration("submitted")
     assert inbox.queue_for(world.reviewer).count() == 1
     login(client, world.leader)
     assert "审核前撤回" in client.get(f"/declarations/{declaration.pk}/").content.decode()
@@ -64,8 +64,8 @@ def test_leader_withdraws_before_review_and_the_process_follows(client, world, f
     assert inbox.tasks_for(world.operator).get().flow_task.name == "revise"
 
 
-def test_operator_may_not_withdraw(client, world, flowing):
-    declaration = flowing("submitted")
+def test_operator_may_not_withdraw(client, world):
+    declaration = world.declaration("submitted")
     login(client, world.operator)
     assert "审核前撤回" not in client.get(f"/declarations/{declaration.pk}/").content.decode()
     response = client.post(f"/declarations/{declaration.pk}/withdraw/", {"reason": "x"})
@@ -73,16 +73,16 @@ def test_operator_may_not_withdraw(client, world, flowing):
     assert Declaration.objects.get(pk=declaration.pk).state == State.SUBMITTED
 
 
-def test_list_shows_only_my_units_declarations(client, world, flowing):
-    flowing("drafted")
-    flowing("drafted", unit=world.other_unit, theme="卫健主题")
+def test_list_shows_only_my_units_declarations(client, world):
+    world.declaration("drafted")
+    world.declaration("drafted", unit=world.other_unit, theme="卫健主题")
     login(client, world.operator)
     page = client.get("/declarations/").content.decode()
     assert "惠企政策面对面" in page and "卫健主题" not in page
 
 
-def test_dashboard_counts_by_state_and_lists_units_yet_to_declare(client, world, flowing):
-    flowing("submitted")
+def test_dashboard_counts_by_state_and_lists_units_yet_to_declare(client, world):
+    world.declaration("submitted")
     login(client, world.reviewer)
     response = client.get("/dashboard/")
     assert response.status_code == 200

@@ -15,9 +15,9 @@ pytestmark = pytest.mark.django_db
 COLUMNS = ["序号", "单位", "活动主题", "活动时间（月份）", "活动形式", "活动简介", "联系人", "联系电话"]
 
 
-def test_the_schedule_spreadsheet_has_the_official_layout_and_prints_on_landscape_pages(client, world, flowing):
-    edu = flowing("scheduled", month=7)
-    health = flowing("scheduled", unit=world.other_unit, month=5, theme="家庭医生签约服务", form="site_visit")
+def test_the_schedule_spreadsheet_has_the_official_layout_and_prints_on_landscape_pages(client, world):
+    edu = world.declaration("scheduled", month=7)
+    health = world.declaration("scheduled", unit=world.other_unit, month=5, theme="家庭医生签约服务", form="site_visit")
 
     login(client, world.scheduler)
     response = client.get("/programmes/kaifu-2023/schedule/v2.xlsx")  # the second publication lists both
@@ -39,8 +39,8 @@ def test_the_schedule_spreadsheet_has_the_official_layout_and_prints_on_landscap
     assert sheet.freeze_panes == "A3"
 
 
-def test_the_declaration_form_mirrors_the_notices_annex(client, world, flowing):
-    declaration = flowing("submitted", month=6, form="survey", description="面向社会开展问卷调查。")
+def test_the_declaration_form_mirrors_the_notices_annex(client, world):
+    declaration = world.declaration("submitted", month=6, form="survey", description="面向社会开展问卷调查。")
 
     login(client, world.operator)
     response = client.get(f"/declarations/{declaration.pk}/declaration.docx")
@@ -62,8 +62,8 @@ def test_the_declaration_form_mirrors_the_notices_annex(client, world, flowing):
     assert export.changed == {"file": "declaration.docx", "declaration": declaration.pk}
 
 
-def test_control_characters_typed_into_a_form_do_not_break_the_document(client, world, flowing):
-    declaration = flowing("drafted", description="第一行\x07响铃\x0b第二行")
+def test_control_characters_typed_into_a_form_do_not_break_the_document(client, world):
+    declaration = world.declaration("drafted", description="第一行\x07响铃\x0b第二行")
 
     login(client, world.operator)
     document = Document(io.BytesIO(client.get(f"/declarations/{declaration.pk}/declaration.docx").content))
@@ -71,9 +71,9 @@ def test_control_characters_typed_into_a_form_do_not_break_the_document(client, 
     assert document.tables[0].rows[1].cells[4].text == "第一行响铃第二行"
 
 
-def test_the_office_downloads_a_submitted_form_and_another_unit_gets_404(client, world, flowing):
-    declaration = flowing("submitted")
-    draft = flowing("drafted", unit=world.other_unit)
+def test_the_office_downloads_a_submitted_form_and_another_unit_gets_404(client, world):
+    declaration = world.declaration("submitted")
+    draft = world.declaration("drafted", unit=world.other_unit)
 
     login(client, world.reviewer)
     assert client.get(f"/declarations/{declaration.pk}/declaration.docx").status_code == 200
@@ -83,8 +83,8 @@ def test_the_office_downloads_a_submitted_form_and_another_unit_gets_404(client,
     assert [e.actor for e in AuditEvent.objects.filter(action="export")] == [world.reviewer]
 
 
-def test_the_detail_page_links_the_declaration_form(client, world, flowing):
-    declaration = flowing("drafted")
+def test_the_detail_page_links_the_declaration_form(client, world):
+    declaration = world.declaration("drafted")
 
     login(client, world.operator)
     page = client.get(f"/declarations/{declaration.pk}/").content.decode()

@@ -4,9 +4,12 @@ from __future__ import annotations
 import pytest
 from viewflow.workflow.status import STATUS
 
-from workflow import inbox, services
-from workflow.flows import DeclarationFlow, ProcessRowLock, process_of
-from workflow.models import Declaration
+from workflow import inbox, process, services
+from workflow.errors import PermissionRefused
+from workflow.flows import DeclarationFlow
+from workflow.models import DeclarationProcess
+from workflow.nodes import ProcessRowLock
+from workflow.process import process_of
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +33,12 @@ def test_every_human_task_has_a_permission():
     from viewflow.workflow.nodes import View
 
     humans = [n for n in DeclarationFlow.instance.nodes() if isinstance(n, View)]
-    assert {n.name for n in humans} == {"seal", "revise", "review", "schedule", "hold", "summarise", "evaluate"}
+    assert {n.name for n in humans} == {"seal", "revise", "review", "schedule", "hold", "summarize", "evaluate"}
     assert all(n._owner_permission for n in humans)
 
 
-def test_the_process_is_visible_exactly_where_the_declaration_is(world, flowing):
-    declaration = flowing("submitted")
+def test_the_process_is_visible_exactly_where_the_declaration_is(world):
+    declaration = world.declaration("submitted")
     process = process_of(declaration)
     flow = DeclarationFlow.instance
     assert flow.has_view_permission(world.operator, process)
@@ -44,23 +47,28 @@ def test_the_process_is_visible_exactly_where_the_declaration_is(world, flowing)
     assert not flow.has_manage_permission(world.administrator, process)
 
 
-def test_a_unit_only_starts_for_itself(world):
-    assert DeclarationFlow.start.can_execute(world.operator)
-    assert not DeclarationFlow.start.can_execute(world.reviewer)
+def test_a_unit_only_starts_for_itself_and_the_process_starts_with_it(world):
+    for outsider in (world.other_operator, world.reviewer):
+        with pytest.raises(PermissionRefused):
+            services.declaration_create(programme=world.programme, unit=world.unit, by=outsider, data={})
+    assert not DeclarationProcess.objects.exists()
+    declaration = services.declaration_create(programme=world.programme, unit=world.unit, by=world.operator, data={})
+    assert [t.flow_task.name for t in process_of(declaration).task_set.filter(status=STATUS.NEW)] == ["seal"]
 
 
 @pytest.mark.parametrize("state, step", [
     ("drafted", "seal"), ("submitted", "review"), ("reviewed", "schedule"), ("scheduled", "hold"),
-    ("held", "summarise"), ("summarized", "evaluate"), ("evaluated", None),
+    ("held", "summarize"), ("summarized", "evaluate"), ("evaluated", None),
 ])
-def test_the_open_task_always_matches_the_declaration_state(world, flowing, state, step):
-    declaration = flowing(state)
+def test_the_open_task_always_matches_the_declaration_state(world, state, step):
+    declaration = world.declaration(state)
     open_tasks = process_of(declaration).task_set.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED])
     assert [t.flow_task.name for t in open_tasks] == ([step] if step else [])
 
 
-def test_returned_declaration_adopted_lands_on_revise(world, flowing):
-    d = world.declaration("submitted")
-    services.declaration_return(declaration=d, by=world.reviewer, reason="补充")
-    DeclarationFlow.adopt.run(declaration=Declaration.objects.get(pk=d.pk))
+def test_a_declaration_without_a_process_joins_at_the_step_its_state_calls_for(world):
+    """Data from before processes existed: `process.adopt_all` starts each at its state (returned: revise)."""
+    d = world.declaration("returned")
+    process_of(d).delete()
+    assert process.adopt_all() == 1
     assert inbox.tasks_for(world.operator).get().flow_task.name == "revise"

@@ -58,8 +58,8 @@ def assert_not_held(declaration, media_root) -> None:
 
 # ------------------------------------------------------------------ holding
 
-def test_hold_with_every_channel_and_photos_in_one_submission(client, world, flowing, media_root):
-    declaration = flowing("scheduled")
+def test_hold_with_every_channel_and_photos_in_one_submission(client, world, media_root):
+    declaration = world.declaration("scheduled")
     login(client, world.operator)
     url = task_url(client, world.operator, declaration)
     page = client.get(url).content.decode()
@@ -97,8 +97,8 @@ def test_hold_with_every_channel_and_photos_in_one_submission(client, world, flo
     ({"logo_photo": "exe"}, "logo_photo", "“logo.jpg”不是图片或PDF文件"),
     ({"holding_photo": "html"}, "holding_photo", "“现场.png”不是图片或PDF文件"),
 ], ids=["forbidden-banner", "wrong-unit-banner", "javascript-url", "ftp-url", "no-publicity", "no-logo", "exe-as-jpg", "html-as-png"])
-def test_hold_refusals_show_the_chinese_message_at_the_field_and_save_nothing(client, world, flowing, media_root, overrides, field, message):
-    declaration = flowing("scheduled")
+def test_hold_refusals_show_the_chinese_message_at_the_field_and_save_nothing(client, world, media_root, overrides, field, message):
+    declaration = world.declaration("scheduled")
     files = {
         "exe": SimpleUploadedFile("logo.jpg", b"MZ\x90\x00" + b"\x00" * 64, content_type="image/jpeg"),
         "html": SimpleUploadedFile("现场.png", b"<!doctype html><script>alert(1)</script>", content_type="image/png"),
@@ -113,8 +113,8 @@ def test_hold_refusals_show_the_chinese_message_at_the_field_and_save_nothing(cl
     assert_not_held(declaration, media_root)
 
 
-def test_field_research_needs_a_deputy_member_expert_or_journalist(client, world, flowing, media_root):
-    declaration = flowing("scheduled", form="field_research")
+def test_field_research_needs_a_deputy_member_expert_or_journalist(client, world, media_root):
+    declaration = world.declaration("scheduled", form="field_research")
     login(client, world.operator)
     url = task_url(client, world.operator, declaration)
     response = client.post(url, hold_data(world, fact_attendance=None, fact_sites="马栏山视频文创园"))
@@ -124,8 +124,8 @@ def test_field_research_needs_a_deputy_member_expert_or_journalist(client, world
     assert Declaration.objects.get(pk=declaration.pk).state == State.HELD
 
 
-def test_a_survey_needs_its_responses_count(client, world, flowing, media_root):
-    declaration = flowing("scheduled", form="survey")
+def test_a_survey_needs_its_responses_count(client, world, media_root):
+    declaration = world.declaration("scheduled", form="survey")
     login(client, world.operator)
     url = task_url(client, world.operator, declaration)
     response = client.post(url, hold_data(world, fact_attendance=None))
@@ -135,8 +135,8 @@ def test_a_survey_needs_its_responses_count(client, world, flowing, media_root):
     assert Declaration.objects.get(pk=declaration.pk).form_facts == {"responses": 312}
 
 
-def test_holding_outside_the_scheduled_month_is_accepted_and_flagged_for_the_office(client, world, flowing, django_assert_num_queries):
-    declaration = flowing("scheduled")  # May
+def test_holding_outside_the_scheduled_month_is_accepted_and_flagged_for_the_office(client, world, django_assert_num_queries):
+    declaration = world.declaration("scheduled")  # May
     login(client, world.scheduler)
     with CaptureQueriesContext(connection) as captured:
         client.get("/declarations/")
@@ -159,8 +159,8 @@ def test_holding_outside_the_scheduled_month_is_accepted_and_flagged_for_the_off
 
 # ------------------------------------------------------------------ summary and exemplary
 
-def test_summary_page_end_to_end_a_late_summary_is_accepted_and_flagged(client, world, flowing):
-    declaration = flowing("held")  # held 2023-05-18: due 2023-06-02, long past
+def test_summary_page_end_to_end_a_late_summary_is_accepted_and_flagged(client, world):
+    declaration = world.declaration("held")  # held 2023-05-18: due 2023-06-02, long past
     login(client, world.operator)
     url = task_url(client, world.operator, declaration)
     assert "请于2023-06-02前提交。" in client.get(url).content.decode()
@@ -178,8 +178,8 @@ def test_summary_page_end_to_end_a_late_summary_is_accepted_and_flagged(client, 
     assert "总结逾期" in client.get("/declarations/").content.decode()
 
 
-def test_the_office_marks_an_exemplary_experience_from_the_detail_page(client, world, flowing):
-    declaration = flowing("summarized")
+def test_the_office_marks_an_exemplary_experience_from_the_detail_page(client, world):
+    declaration = world.declaration("summarized")
     login(client, world.scheduler)
     page = client.get(f"/declarations/{declaration.pk}/").content.decode()
     assert "认定为典型经验" in page
@@ -194,8 +194,8 @@ def test_the_office_marks_an_exemplary_experience_from_the_detail_page(client, w
     assert AuditEvent.objects.filter(action="mark_exemplary").count() == 2
 
 
-def test_units_and_reviewers_may_not_mark_exemplary(client, world, flowing):
-    declaration = flowing("summarized")
+def test_units_and_reviewers_may_not_mark_exemplary(client, world):
+    declaration = world.declaration("summarized")
     login(client, world.operator)
     assert "认定为典型经验" not in client.get(f"/declarations/{declaration.pk}/").content.decode()
     refused = client.post(f"/declarations/{declaration.pk}/exemplary/", {"exemplary": "1"})
@@ -208,8 +208,8 @@ def test_units_and_reviewers_may_not_mark_exemplary(client, world, flowing):
     assert not AuditEvent.objects.filter(action="mark_exemplary").exists()
 
 
-def test_marking_before_the_summary_is_a_conflict_message(client, world, flowing):
-    declaration = flowing("held")
+def test_marking_before_the_summary_is_a_conflict_message(client, world):
+    declaration = world.declaration("held")
     login(client, world.scheduler)
     response = client.post(f"/declarations/{declaration.pk}/exemplary/", {"exemplary": "1"}, follow=True)
     assert "当前状态为“已举办”，只有已总结的活动可以认定为典型经验。" in response.content.decode()
@@ -218,8 +218,8 @@ def test_marking_before_the_summary_is_a_conflict_message(client, world, flowing
 
 # ------------------------------------------------------------------ evidence on the detail page, and the file URL
 
-def test_evidence_added_on_the_detail_page_and_read_back_only_by_who_may_see_it(client, world, flowing, media_root):
-    declaration = flowing("held")
+def test_evidence_added_on_the_detail_page_and_read_back_only_by_who_may_see_it(client, world, media_root):
+    declaration = world.declaration("held")
     login(client, world.operator)
     assert "上传举办证据" in client.get(f"/declarations/{declaration.pk}/").content.decode()
     response = client.post(f"/declarations/{declaration.pk}/evidence/", {"kind": "holding_photo", "file": png("合影.png")}, follow=True)
@@ -235,7 +235,7 @@ def test_evidence_added_on_the_detail_page_and_read_back_only_by_who_may_see_it(
     login(client, world.other_operator)
     assert client.get(url).status_code == 404
     assert client.get(f"/declarations/{declaration.pk}/").status_code == 404
-    other = flowing("held", unit=world.other_unit)
+    other = world.declaration("held", unit=world.other_unit)
     assert client.get(f"/declarations/{other.pk}/evidence/{item.pk}/").status_code == 404  # not that declaration's file
     refused = client.post(f"/declarations/{declaration.pk}/evidence/", {"kind": "holding_photo", "file": png()})
     assert refused.status_code == 404 and Evidence.objects.count() == 1
@@ -244,8 +244,8 @@ def test_evidence_added_on_the_detail_page_and_read_back_only_by_who_may_see_it(
     assert client.get(f"/media/{item.file.name}").status_code == 404  # never served as a static file
 
 
-def test_a_pdf_is_downloaded_as_an_attachment_with_its_display_name(client, world, flowing):
-    declaration = flowing("held")
+def test_a_pdf_is_downloaded_as_an_attachment_with_its_display_name(client, world):
+    declaration = world.declaration("held")
     [item] = services.evidence_upload(
         declaration=declaration, by=world.operator,
         uploads=[Upload(SimpleUploadedFile("新闻报道.pdf", b"%PDF-1.4\n%%EOF\n"), "publicity", channel="news_media")],
@@ -256,9 +256,9 @@ def test_a_pdf_is_downloaded_as_an_attachment_with_its_display_name(client, worl
     assert response["Content-Disposition"].startswith("attachment;") and "%E6%96%B0%E9%97%BB" in response["Content-Disposition"]
 
 
-def test_a_wrong_file_on_the_detail_page_is_a_chinese_message_and_nothing_is_kept(client, world, flowing, media_root, settings):
+def test_a_wrong_file_on_the_detail_page_is_a_chinese_message_and_nothing_is_kept(client, world, media_root, settings):
     settings.EVIDENCE_MAX_UPLOAD_BYTES = 64
-    declaration = flowing("held")
+    declaration = world.declaration("held")
     login(client, world.operator)
     big = client.post(f"/declarations/{declaration.pk}/evidence/", {"kind": "other", "file": SimpleUploadedFile("a.pdf", b"%PDF-" + b"0" * 100)}, follow=True)
     assert "“a.pdf”大小为105 字节，超过了上传上限64 字节。" in big.content.decode()
@@ -268,8 +268,8 @@ def test_a_wrong_file_on_the_detail_page_is_a_chinese_message_and_nothing_is_kep
     assert not AuditEvent.objects.filter(action="upload_evidence").exists()
 
 
-def test_no_upload_after_the_summary_and_not_by_the_office(client, world, flowing):
-    declaration = flowing("summarized")
+def test_no_upload_after_the_summary_and_not_by_the_office(client, world):
+    declaration = world.declaration("summarized")
     login(client, world.operator)
     assert "上传举办证据" not in client.get(f"/declarations/{declaration.pk}/").content.decode()
     late = client.post(f"/declarations/{declaration.pk}/evidence/", {"kind": "other", "file": png()}, follow=True)
@@ -279,8 +279,8 @@ def test_no_upload_after_the_summary_and_not_by_the_office(client, world, flowin
     assert not Evidence.objects.exists()
 
 
-def test_the_detail_page_reads_evidence_in_a_fixed_number_of_queries(client, world, flowing):
-    declaration = flowing("held")
+def test_the_detail_page_reads_evidence_in_a_fixed_number_of_queries(client, world):
+    declaration = world.declaration("held")
     login(client, world.operator)
 
     def queries() -> int:

@@ -15,8 +15,8 @@ from workflow.flows import DeclarationFlow
 pytestmark = pytest.mark.django_db
 
 
-def test_inbox_row_shows_unit_theme_step_and_waited_time(client, world, flowing):
-    flowing("held")  # summarise task assigned to the operator
+def test_inbox_row_shows_unit_theme_step_and_waited_time(client, world):
+    world.declaration("held")  # summarize task assigned to the operator
     login(client, world.operator)
     response = client.get("/")
     page = response.content.decode()
@@ -24,9 +24,9 @@ def test_inbox_row_shows_unit_theme_step_and_waited_time(client, world, flowing)
     assert "待办" in page and "待领取" in page and "已办" in page
 
 
-def test_queue_done_and_other_units(client, world, flowing):
-    declaration = flowing("drafted")
-    flowing("drafted", unit=world.other_unit, theme="卫健主题")
+def test_queue_done_and_other_units(client, world):
+    declaration = world.declaration("drafted")
+    world.declaration("drafted", unit=world.other_unit, theme="卫健主题")
     login(client, world.leader)
     page = client.get("/queue/").content.decode()
     assert "惠企政策面对面" in page and "卫健主题" not in page
@@ -45,7 +45,6 @@ def _submitted_units(world, start: int, stop: int, *, claim_by=None):
         unit = UnitFactory(code=f"bulk-{i}", name=f"开福区批量测试局{i}", short_name=f"批量{i}")
         people = (person(f"bulk-op-{i}", Role.OPERATOR, unit), person(f"bulk-lead-{i}", Role.LEADER, unit))
         world.declaration("submitted", unit=unit, people=people, theme=f"主题{i}")
-    DeclarationFlow.adopt_all()
     if claim_by is not None:
         for row in inbox.queue_for(claim_by)[: (stop - start) // 2]:
             task = Task.objects.get(pk=row.pk)
@@ -89,16 +88,16 @@ def test_the_queue_pages_through_every_task_oldest_first_and_counts_each_tab_onc
         client.get("/queue/")
 
 
-def _every_kind_of_task(world, flowing) -> list:
+def _every_kind_of_task(world) -> list:
     """Unit tasks, office tasks, claimed, done, another unit's; the people of `world` and of three
     more units (whose operators, like the world's, share one shape of rights)."""
-    flowing("held")  # the summary task, in the operator's hands
-    flowing("submitted", unit=world.other_unit, theme="他单位报送")
+    world.declaration("held")  # the summary task, in the operator's hands
+    world.declaration("submitted", unit=world.other_unit, theme="他单位报送")
     more = []
     for state in ("drafted", "returned", "reviewed"):  # a fill, a revise and a schedule task
         unit = UnitFactory(code=f"kf-{state}", name=f"开福区{state}局")
         people = (person(f"{state}-op", Role.OPERATOR, unit), person(f"{state}-lead", Role.LEADER, unit))
-        DeclarationFlow.adopt.run(declaration=world.declaration(state, unit=unit, people=people))
+        world.declaration(state, unit=unit, people=people)
         more.extend(people)
     review = Task.objects.get(pk=inbox.queue_for(world.reviewer).first().pk)
     review.flow_task.activation_class(review).assign(world.reviewer)  # one office task in hand
@@ -106,10 +105,10 @@ def _every_kind_of_task(world, flowing) -> list:
             world.scheduler, world.assessor, world.administrator, *more]
 
 
-def test_the_task_page_opens_exactly_the_tasks_of_each_persons_inbox_and_queue(world, flowing):
+def test_the_task_page_opens_exactly_the_tasks_of_each_persons_inbox_and_queue(world):
     """`task_for` decides on one row what 待办 and 待领取 decide for lists: the same answer for
     every person and every task (unit tasks, office tasks, claimed, done, another unit's)."""
-    people = _every_kind_of_task(world, flowing)[:8]  # the three more units' people hold none of the tasks
+    people = _every_kind_of_task(world)[:8]  # the three more units' people hold none of the tasks
     tasks = list(Task.objects.filter(process__flow_class=DeclarationFlow))
     assert {t.status for t in tasks} >= {"NEW", "ASSIGNED", "DONE"}
     opened = set()
@@ -127,11 +126,11 @@ def test_the_task_page_opens_exactly_the_tasks_of_each_persons_inbox_and_queue(w
     assert opened == {"edu-op", "reviewer", "scheduler"}  # summary; a claimed review and the other; schedule
 
 
-def test_an_inbox_page_runs_each_persons_own_statement_compiled_once_per_shape(world, flowing):
+def test_an_inbox_page_runs_each_persons_own_statement_compiled_once_per_shape(world):
     """`open_page` runs the SQL its person's shape compiled once, with their id put in: for every
     person, tab and page exactly the statement the ORM compiles for that person, and the rows of
     the 待办 and 待领取 lists, though several people share one shape (each unit's operators)."""
-    people = _every_kind_of_task(world, flowing)
+    people = _every_kind_of_task(world)
     shapes = {}
     for user in people:
         shape = inbox.Shape.of(user)

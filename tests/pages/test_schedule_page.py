@@ -9,8 +9,8 @@ from tests.pages.conftest import login
 from units.models import UnitKind
 from units.roles import Role
 from workflow import inbox
-from workflow.flows import process_of
 from workflow.models import AuditEvent, Declaration, ScheduleVersion, State
+from workflow.process import process_of
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +22,9 @@ def schedule_task(declaration):
     return next(t for t in process_of(declaration).task_set.all() if t.flow_task.name == "schedule")
 
 
-def test_the_scheduler_sees_each_reviewed_row_the_load_per_month_and_the_warnings(client, world, flowing):
-    edu = flowing("reviewed", month=5)
-    health = flowing("reviewed", unit=world.other_unit, month=5, theme="家庭医生签约服务")
+def test_the_scheduler_sees_each_reviewed_row_the_load_per_month_and_the_warnings(client, world):
+    edu = world.declaration("reviewed", month=5)
+    health = world.declaration("reviewed", unit=world.other_unit, month=5, theme="家庭医生签约服务")
     UnitFactory(code="kf-civil", name="开福区民政局", kind=UnitKind.SUBDISTRICT)
     UnitFactory(code="kf-office", name="开福区政务公开办", kind=UnitKind.OFFICE)
 
@@ -41,9 +41,9 @@ def test_the_scheduler_sees_each_reviewed_row_the_load_per_month_and_the_warning
     assert "开福区政务公开办没有" not in page  # the office does not declare
 
 
-def test_a_unit_with_a_declaration_still_in_review_is_named_with_its_state(client, world, flowing):
-    flowing("reviewed")
-    flowing("submitted", unit=world.other_unit)
+def test_a_unit_with_a_declaration_still_in_review_is_named_with_its_state(client, world):
+    world.declaration("reviewed")
+    world.declaration("submitted", unit=world.other_unit)
 
     login(client, world.scheduler)
     page = client.get(URL).content.decode()
@@ -51,9 +51,9 @@ def test_a_unit_with_a_declaration_still_in_review_is_named_with_its_state(clien
     assert "开福区卫生健康局没有列入安排表的活动（申报状态：已报送）。" in page
 
 
-def test_publishing_schedules_every_row_completes_each_task_and_keeps_a_version(client, world, flowing):
-    edu = flowing("reviewed", month=5)
-    health = flowing("reviewed", unit=world.other_unit, month=5)
+def test_publishing_schedules_every_row_completes_each_task_and_keeps_a_version(client, world):
+    edu = world.declaration("reviewed", month=5)
+    health = world.declaration("reviewed", unit=world.other_unit, month=5)
 
     login(client, world.scheduler)
     response = client.post(f"{URL}publish/", {f"month_{edu.pk}": "6", f"month_{health.pk}": "7"})
@@ -79,9 +79,9 @@ def test_publishing_schedules_every_row_completes_each_task_and_keeps_a_version(
     assert "没有待排期的申报。" in page
 
 
-def test_a_month_outside_the_window_is_refused_next_to_its_row_and_nothing_is_saved(client, world, flowing):
-    edu = flowing("reviewed", month=5)
-    health = flowing("reviewed", unit=world.other_unit, month=5)
+def test_a_month_outside_the_window_is_refused_next_to_its_row_and_nothing_is_saved(client, world):
+    edu = world.declaration("reviewed", month=5)
+    health = world.declaration("reviewed", unit=world.other_unit, month=5)
     events_before = AuditEvent.objects.count()
 
     login(client, world.scheduler)
@@ -98,8 +98,8 @@ def test_a_month_outside_the_window_is_refused_next_to_its_row_and_nothing_is_sa
     assert {schedule_task(d).status for d in (edu, health)} == {STATUS.NEW}
 
 
-def test_a_month_that_is_not_a_number_is_refused_in_chinese(client, world, flowing):
-    edu = flowing("reviewed")
+def test_a_month_that_is_not_a_number_is_refused_in_chinese(client, world):
+    edu = world.declaration("reviewed")
 
     login(client, world.scheduler)
     response = client.post(f"{URL}publish/", {f"month_{edu.pk}": "五月"})
@@ -108,8 +108,8 @@ def test_a_month_that_is_not_a_number_is_refused_in_chinese(client, world, flowi
     assert Declaration.objects.get(pk=edu.pk).state == State.REVIEWED
 
 
-def test_a_reschedule_with_a_reason_moves_the_month_and_publishes_the_next_version(client, world, flowing):
-    edu = flowing("scheduled", month=5)
+def test_a_reschedule_with_a_reason_moves_the_month_and_publishes_the_next_version(client, world):
+    edu = world.declaration("scheduled", month=5)
 
     login(client, world.scheduler)
     response = client.post(f"{URL}{edu.pk}/reschedule/", {f"r{edu.pk}-month": "9", f"r{edu.pk}-reason": "与区两会时间冲突"})
@@ -124,8 +124,8 @@ def test_a_reschedule_with_a_reason_moves_the_month_and_publishes_the_next_versi
     assert "第2版" in page and "与区两会时间冲突" in page
 
 
-def test_a_reschedule_without_a_reason_is_refused_in_chinese_and_nothing_is_saved(client, world, flowing):
-    edu = flowing("scheduled", month=5)
+def test_a_reschedule_without_a_reason_is_refused_in_chinese_and_nothing_is_saved(client, world):
+    edu = world.declaration("scheduled", month=5)
     events_before = AuditEvent.objects.count()
 
     login(client, world.scheduler)
@@ -140,8 +140,8 @@ def test_a_reschedule_without_a_reason_is_refused_in_chinese_and_nothing_is_save
     assert ScheduleVersion.objects.count() == 1
 
 
-def test_a_reschedule_outside_the_window_is_refused(client, world, flowing):
-    edu = flowing("scheduled", month=5)
+def test_a_reschedule_outside_the_window_is_refused(client, world):
+    edu = world.declaration("scheduled", month=5)
 
     login(client, world.scheduler)
     response = client.post(f"{URL}{edu.pk}/reschedule/", {f"r{edu.pk}-month": "12", f"r{edu.pk}-reason": "推迟"})
@@ -151,8 +151,8 @@ def test_a_reschedule_outside_the_window_is_refused(client, world, flowing):
     assert ScheduleVersion.objects.count() == 1
 
 
-def test_only_the_scheduler_may_use_the_page(client, world, flowing):
-    edu = flowing("reviewed")
+def test_only_the_scheduler_may_use_the_page(client, world):
+    edu = world.declaration("reviewed")
     for user in (world.reviewer, world.assessor, world.operator, world.leader):
         login(client, user)
         response = client.get(URL)
@@ -167,8 +167,8 @@ def test_only_the_scheduler_may_use_the_page(client, world, flowing):
     assert client.get("/schedule/").status_code == 200  # the navigation's link: the current programme
 
 
-def test_another_unit_cannot_reschedule_and_sees_404(client, world, flowing):
-    edu = flowing("scheduled", month=5)
+def test_another_unit_cannot_reschedule_and_sees_404(client, world):
+    edu = world.declaration("scheduled", month=5)
 
     login(client, world.other_operator)
     response = client.post(f"{URL}{edu.pk}/reschedule/", {f"r{edu.pk}-month": "9", f"r{edu.pk}-reason": "x"})
@@ -179,8 +179,8 @@ def test_another_unit_cannot_reschedule_and_sees_404(client, world, flowing):
     assert Declaration.objects.get(pk=edu.pk).scheduled_month == 5
 
 
-def test_each_published_version_downloads_and_the_download_is_audited(client, world, flowing):
-    edu = flowing("scheduled", month=5)
+def test_each_published_version_downloads_and_the_download_is_audited(client, world):
+    edu = world.declaration("scheduled", month=5)
     login(client, world.scheduler)
     client.post(f"{URL}{edu.pk}/reschedule/", {f"r{edu.pk}-month": "8", f"r{edu.pk}-reason": "错峰"})
     page = client.get(URL).content.decode()

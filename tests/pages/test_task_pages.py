@@ -54,8 +54,8 @@ def test_someone_without_a_unit_may_not_start_a_declaration(client, world):
     assert "只有本单位的填报人或负责人可以填报申报表" in response.content.decode()
 
 
-def test_leader_submits_then_reviewer_returns_with_reason_and_operator_sees_it(client, world, flowing):
-    declaration = flowing("drafted")
+def test_leader_submits_then_reviewer_returns_with_reason_and_operator_sees_it(client, world):
+    declaration = world.declaration("drafted")
     login(client, world.leader)
     task = claim(client, world.leader, declaration)
     assert "盖章报送" in client.get(f"/tasks/{task.pk}/").content.decode()
@@ -77,8 +77,8 @@ def test_leader_submits_then_reviewer_returns_with_reason_and_operator_sees_it(c
     assert "区政务公开办退回，理由：" in page and "请补充活动简介" in page
 
 
-def test_leader_sends_back_to_the_operator_with_a_note(client, world, flowing):
-    declaration = flowing("drafted")
+def test_leader_sends_back_to_the_operator_with_a_note(client, world):
+    declaration = world.declaration("drafted")
     login(client, world.leader)
     task = claim(client, world.leader, declaration)
     client.post(f"/tasks/{task.pk}/", {"decision": "back", "note": "联系电话写错了"})
@@ -87,8 +87,8 @@ def test_leader_sends_back_to_the_operator_with_a_note(client, world, flowing):
     assert AuditEvent.objects.filter(declaration=declaration, action="send_back", reason="联系电话写错了").exists()
 
 
-def test_revise_saves_the_changes_and_goes_back_to_the_leader(client, world, flowing):
-    declaration = flowing("drafted")
+def test_revise_saves_the_changes_and_goes_back_to_the_leader(client, world):
+    declaration = world.declaration("drafted")
     login(client, world.leader)
     client.post(f"/tasks/{claim(client, world.leader, declaration).pk}/", {"decision": "back"})
     login(client, world.operator)
@@ -99,8 +99,8 @@ def test_revise_saves_the_changes_and_goes_back_to_the_leader(client, world, flo
     assert inbox.queue_for(world.leader).get().flow_task.name == "seal"
 
 
-def test_approve_schedule_hold_summarise_evaluate_through_the_pages(client, world, flowing):
-    declaration = flowing("submitted")
+def test_approve_schedule_hold_summarize_evaluate_through_the_pages(client, world):
+    declaration = world.declaration("submitted")
     login(client, world.reviewer)
     client.post(f"/tasks/{claim(client, world.reviewer, declaration).pk}/", {"decision": "approve"})
     assert Declaration.objects.get(pk=declaration.pk).state == State.REVIEWED
@@ -139,8 +139,8 @@ def test_approve_schedule_hold_summarise_evaluate_through_the_pages(client, worl
     assert not (inbox.tasks_for(world.assessor) | inbox.queue_for(world.assessor)).exists()
 
 
-def test_another_units_person_gets_404_on_the_task_and_cannot_claim_it(client, world, flowing):
-    declaration = flowing("drafted")
+def test_another_units_person_gets_404_on_the_task_and_cannot_claim_it(client, world):
+    declaration = world.declaration("drafted")
     task = open_task(world.leader, declaration)
     login(client, world.other_leader)
     assert client.get(f"/tasks/{task.pk}/").status_code == 404
@@ -150,19 +150,19 @@ def test_another_units_person_gets_404_on_the_task_and_cannot_claim_it(client, w
     assert "未找到" in client.get(f"/tasks/{task.pk}/").content.decode()
 
 
-def test_an_operator_cannot_open_the_leaders_seal_task(client, world, flowing):
-    declaration = flowing("drafted")
+def test_an_operator_cannot_open_the_leaders_seal_task(client, world):
+    declaration = world.declaration("drafted")
     task = open_task(world.leader, declaration)
     login(client, world.operator)
     assert client.get(f"/tasks/{task.pk}/").status_code == 404
 
 
-def test_a_task_claimed_by_one_reviewer_leaves_the_others_queue(client, world, flowing):
+def test_a_task_claimed_by_one_reviewer_leaves_the_others_queue(client, world):
     from tests.factories import person
     from units.roles import Role
 
     colleague = person("reviewer-2", Role.REVIEWER)
-    declaration = flowing("submitted")
+    declaration = world.declaration("submitted")
     login(client, world.reviewer)
     task = claim(client, world.reviewer, declaration)
     assert not inbox.queue_for(colleague).exists()

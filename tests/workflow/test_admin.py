@@ -160,11 +160,11 @@ def test_the_return_action_asks_for_the_reason_first(world, admin_client_for):
     d = world.declaration("submitted")
     changelist = reverse("admin:workflow_declaration_changelist")
 
-    ask = client.post(changelist, {"action": "return_to_unit", "_selected_action": [d.pk], "index": 0})
+    ask = client.post(changelist, {"action": "return", "_selected_action": [d.pk], "index": 0})
     assert ask.status_code == 200 and "确认退回" in ask.content.decode()
     assert Declaration.objects.get(pk=d.pk).state == State.SUBMITTED
 
-    done = client.post(changelist, {"action": "return_to_unit", "_selected_action": [d.pk], "reason": "请补充活动简介。", "_confirm": "1"}, follow=True)
+    done = client.post(changelist, {"action": "return", "_selected_action": [d.pk], "reason": "请补充活动简介。", "_confirm": "1"}, follow=True)
 
     assert "已退回1份申报" in done.content.decode()
     d.refresh_from_db()
@@ -224,12 +224,10 @@ def test_an_extension_added_in_the_admin_goes_through_the_service(world, admin_c
 
 def test_an_admin_action_moves_the_process_like_the_task_page(world, admin_client_for):
     """Approving in the admin completes the open review task: no stale task in any inbox."""
-    from workflow.flows import DeclarationFlow
     from workflow.inbox import queue_for
 
     root = admin_user()
     d = world.declaration("submitted")
-    DeclarationFlow.adopt_all()
     assert [t.declaration_id for t in queue_for(world.reviewer)] == [d.pk]
 
     client = admin_client_for(root)

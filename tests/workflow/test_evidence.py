@@ -171,16 +171,16 @@ def test_flags_held_outside_the_scheduled_month_and_late_summary(world):
     on_time = world.declaration("scheduled")  # scheduled for May
     held = services.declaration_hold(declaration=on_time, by=world.operator, evidence=holding_evidence(world.programme, world.unit, held_on="2023-05-18"))
     assert not held.held_outside_schedule and held.summary_due_on == dt.date(2023, 6, 2)
-    summarised = services.declaration_summarize(
+    summarized = services.declaration_summarize(
         declaration=held, by=world.operator, summary={"summary_practice": "a", "summary_effect": "b", "summary_experience": "c"},
         now=dt.datetime(2023, 6, 2, 23, 0, tzinfo=SHANGHAI),
     )
-    assert not summarised.summary_late
+    assert not summarized.summary_late
 
     other = world.declaration("scheduled", unit=world.other_unit)
     moved = services.declaration_hold(declaration=other, by=world.other_operator, evidence=holding_evidence(world.programme, world.other_unit, held_on="2023-07-02"))
     assert moved.state == State.HELD and moved.held_outside_schedule
-    assert moved.summary_late  # held in 2023, still not summarised: overdue today
+    assert moved.summary_late  # held in 2023, still not summarized: overdue today
     late = services.declaration_summarize(
         declaration=moved, by=world.other_operator, summary={"summary_practice": "a", "summary_effect": "b", "summary_experience": "c"},
         now=dt.datetime(2023, 7, 18, 0, 30, tzinfo=SHANGHAI),

@@ -8,9 +8,10 @@ from django.contrib.auth import get_user_model
 from tests.factories import BEFORE_DEADLINE, SUMMARY, UnitFactory, UserFactory, admin_user, content, person
 from units.roles import Role
 from workflow import selectors, services
+from workflow.actions import Action
 from workflow.errors import NotFound, PermissionRefused, RuleViolation
 from workflow.models import AuditEvent, Declaration, State
-from workflow.permissions import Action, can
+from workflow.permissions import can
 from workflow.roles import role_grant, role_revoke
 
 

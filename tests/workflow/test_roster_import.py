@@ -13,9 +13,10 @@ from tests.factories import UserFactory
 from units.models import Unit, UnitKind
 from units.roles import Role
 from workflow import selectors, services
+from workflow.actions import Action
 from workflow.errors import PermissionRefused, RuleViolation
 from workflow.models import AuditEvent
-from workflow.permissions import Action, can
+from workflow.permissions import can
 from workflow.roster import roster_import
 
 User = get_user_model()

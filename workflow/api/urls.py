@@ -1,7 +1,8 @@
-"""JSON API under /api/ (DESIGN §8, issue 7). Included by config/urls.py."""
+"""JSON API under /api/ (DESIGN §8). Included by config/urls.py."""
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from workflow.actions import TRANSITIONS
 from workflow.api import views
 
 app_name = "api"
@@ -13,8 +14,8 @@ urlpatterns = [
     path("declarations/<int:pk>/history/", views.DeclarationHistoryView.as_view(), name="declaration-history"),
     path("declarations/<int:pk>/evidence/", views.DeclarationEvidenceView.as_view(), name="declaration-evidence"),
     *(
-        path(f"declarations/<int:pk>/{name}/", views.transition_view(name), name=f"declaration-{name}")
-        for name in views.TRANSITIONS
+        path(f"declarations/<int:pk>/{action}/", views.transition_view(action), name=f"declaration-{action}")
+        for action in TRANSITIONS
     ),
     path("tasks/", views.TaskListView.as_view(), name="tasks"),
     path("audit/", views.AuditListView.as_view(), name="audit"),

@@ -9,7 +9,6 @@ rules refuse is 400 with the service's per-field Chinese messages
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
 from django.db import transaction
@@ -26,15 +25,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from policies.rules import Problem
 from units.models import Unit
-from workflow import exports, flows, inbox, selectors, services
+from workflow import exports, inbox, selectors, services
+from workflow.actions import TRANSITIONS, Action
 from workflow.api import serializers as s
 from workflow.assessment import assessment_for
-from workflow.errors import NotFound, PermissionRefused, RuleViolation
+from workflow.errors import NotFound, PermissionRefused
 from workflow.evidence import Upload
-from workflow.models import Declaration
-from workflow.permissions import Action, authorize, is_assessor
+from workflow.permissions import authorize, is_assessor
 
 # ------------------------------------------------------------------ documented errors
 
@@ -60,6 +58,17 @@ def api_not_found(request, *args, **kwargs):
 def _validated(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _payload(request, pk: int, action: Action, serializer_class) -> dict:
+    """The typed input of an action on declaration `pk`. The service checks who may see (404) and
+    do (403) it; only when the input is malformed is that checked here first, so that a caller
+    who may not see the declaration learns nothing from a 400."""
+    serializer = serializer_class(data=request.data)
+    if not serializer.is_valid():
+        authorize(request.user, action, selectors.declaration_get(request.user, pk))
+        raise serializers.ValidationError(serializer.errors)
     return serializer.validated_data
 
 
@@ -108,7 +117,7 @@ class DeclarationListView(GenericAPIView):
     def post(self, request):
         data = dict(_validated(s.DeclarationCreateSerializer, request.data))
         programme, unit = data.pop("programme"), data.pop("unit")
-        declaration = flows.declare(programme=programme, unit=unit, by=request.user, data=data)
+        declaration = services.declaration_create(programme=programme, unit=unit, by=request.user, data=data)
         return Response(s.DeclarationSerializer(declaration).data, status=status.HTTP_201_CREATED)
 
 
@@ -121,10 +130,8 @@ class DeclarationDetailView(APIView):
 
     @extend_schema(request=s.DeclarationContentSerializer, responses={200: s.DeclarationSerializer, **errors(400, 401, 403, 404, 409)})
     def patch(self, request, pk: int):
-        declaration = selectors.declaration_get(request.user, pk)
-        authorize(request.user, Action.EDIT, declaration)
-        data = _validated(s.DeclarationContentSerializer, request.data)
-        declaration = services.declaration_update(declaration=declaration, by=request.user, data=data)
+        data = _payload(request, pk, Action.EDIT, s.DeclarationContentSerializer)
+        declaration = services.declaration_update(declaration=pk, by=request.user, data=data)
         return Response(s.DeclarationSerializer(declaration).data)
 
 
@@ -154,11 +161,9 @@ class DeclarationEvidenceView(GenericAPIView):
 
     @extend_schema(request=s.EvidenceUploadSerializer, responses={201: s.EvidenceSerializer, **errors(400, 401, 403, 404, 409)})
     def post(self, request, pk: int):
-        declaration = selectors.declaration_get(request.user, pk)  # 404
-        authorize(request.user, Action.UPLOAD_EVIDENCE, declaration)  # 403, the check the service repeats
-        data = _validated(s.EvidenceUploadSerializer, request.data)
+        data = _payload(request, pk, Action.UPLOAD_EVIDENCE, s.EvidenceUploadSerializer)
         [evidence] = services.evidence_upload(
-            declaration=declaration, by=request.user,
+            declaration=pk, by=request.user,
             uploads=[Upload(file=data["file"], kind=data["kind"], channel=data.get("channel", ""))],
         )
         return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
@@ -167,115 +172,51 @@ class DeclarationEvidenceView(GenericAPIView):
 # ------------------------------------------------------------------ transitions (DESIGN §4)
 
 
-def _schedule(declaration: Declaration, by, data: dict) -> Declaration:
-    month = data.get("month")
-    months = {declaration.pk: declaration.month if month is None else month}
-    try:
-        services.schedule_publish(programme=declaration.programme, by=by, months=months)
-    except RuleViolation as error:  # the service names the field per declaration: month.<id>
-        own = f"month.{declaration.pk}"
-        raise RuleViolation([Problem("month" if p.field == own else p.field, p.message, p.code) for p in error.problems]) from None
-    return selectors.declaration_get(by, declaration.pk)
-
-
 def _summary(data: dict) -> dict:
-    return {name: data.get(name, "") for name in services.SUMMARY_FIELDS}
+    return {"summary": {name: data.get(name, "") for name in services.SUMMARY_FIELDS}, "nominate": data.get("nominate", False)}
 
 
-def _with_reason(service) -> Callable[[Declaration, object, dict], Declaration]:
-    """A transition whose only input is the reason (withdraw, return, cancel)."""
-    return lambda d, by, v: service(declaration=d, by=by, reason=v.get("reason", ""))
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: Action
-    payload: type[serializers.Serializer]
-    run: Callable[[Declaration, object, dict], Declaration]
-    summary: str
-    step: str | None  # the flow step it completes (workflow.flows.run_step)
-
-
-TRANSITIONS: dict[str, Transition] = {
-    "submit": Transition(
-        Action.SUBMIT, s.EmptySerializer, lambda d, by, v: services.declaration_submit(declaration=d, by=by),
-        "盖章报送（单位负责人）：草稿 → 已报送",
-        "seal",
-    ),
-    "withdraw": Transition(
-        Action.WITHDRAW, s.ReasonSerializer, _with_reason(services.declaration_withdraw),
-        "撤回（单位负责人，审核前）：已报送 → 草稿",
-        flows.WITHDRAW,
-    ),
-    "return": Transition(
-        Action.RETURN, s.ReasonSerializer, _with_reason(services.declaration_return),
-        "退回（审核人员，须填理由）：已报送 → 草稿",
-        "review",
-    ),
-    "approve": Transition(
-        Action.APPROVE, s.EmptySerializer, lambda d, by, v: services.declaration_approve(declaration=d, by=by),
-        "审核通过（审核人员）：已报送 → 已审核",
-        "review",
-    ),
-    "schedule": Transition(Action.SCHEDULE, s.ScheduleSerializer, _schedule, "排期并发布安排表（统筹人员）：已审核 → 已排期", "schedule"),
-    "reschedule": Transition(
-        Action.RESCHEDULE, s.RescheduleSerializer,
-        lambda d, by, v: services.declaration_reschedule(declaration=d, by=by, month=v.get("month"), reason=v.get("reason", "")),
-        "调整排期（统筹人员，须填理由）：已排期 → 已排期",
-        None,
-    ),
-    "hold": Transition(
-        Action.HOLD, s.HoldSerializer, lambda d, by, v: services.declaration_hold(declaration=d, by=by, evidence=dict(v)),
-        "登记举办情况（本单位）：已排期 → 已举办",
-        "hold",
-    ),
-    "summarize": Transition(
-        Action.SUMMARIZE, s.SummarizeSerializer,
-        lambda d, by, v: services.declaration_summarize(declaration=d, by=by, summary=_summary(v), nominate=v.get("nominate", False)),
-        "提交活动总结（本单位）：已举办 → 已总结",
-        "summarise",
-    ),
-    "evaluate": Transition(
-        Action.EVALUATE, s.EvaluateSerializer,
-        lambda d, by, v: services.declaration_evaluate(declaration=d, by=by, scores=dict(v.get("scores", {})), comment=v.get("comment", "")),
-        "评估打分（考核评估人员）：已总结 → 已评估",
-        "evaluate",
-    ),
-    "cancel": Transition(
-        Action.CANCEL, s.ReasonSerializer, _with_reason(services.declaration_cancel),
-        "取消（审核人员，须填理由，举办前）→ 已取消",
-        flows.CANCEL,
-    ),
+# What each transition of `workflow.actions` takes: its input's types (the service checks the
+# rules), and how that input becomes the service's keyword arguments.
+PAYLOADS: dict[Action, tuple[type[serializers.Serializer], Callable[[dict], dict]]] = {
+    Action.SUBMIT: (s.EmptySerializer, dict),
+    Action.WITHDRAW: (s.ReasonSerializer, dict),
+    Action.RETURN: (s.ReasonSerializer, dict),
+    Action.APPROVE: (s.EmptySerializer, dict),
+    Action.SCHEDULE: (s.ScheduleSerializer, dict),
+    Action.RESCHEDULE: (s.RescheduleSerializer, dict),
+    Action.HOLD: (s.HoldSerializer, lambda v: {"evidence": dict(v)}),
+    Action.SUMMARIZE: (s.SummarizeSerializer, _summary),
+    Action.EVALUATE: (s.EvaluateSerializer, lambda v: {"scores": dict(v.get("scores", {})), "comment": v.get("comment", "")}),
+    Action.CANCEL: (s.ReasonSerializer, dict),
 }
 
 
 class TransitionView(APIView):
-    """POST /api/declarations/{id}/{transition}/: fetch what the caller may see, check the role, call the service."""
+    """POST /api/declarations/{id}/{transition}/: the transition's service, which answers every refusal."""
 
-    transition: Transition
+    action: Action
 
     def post(self, request, pk: int):
-        declaration = selectors.declaration_get(request.user, pk)  # 404
-        authorize(request.user, self.transition.action, declaration)  # 403, the check the service repeats
-        data = _validated(self.transition.payload, request.data)  # 400: types only
-        declaration = flows.run_step(  # 409 / 400 (rules); the process follows in the same transaction
-            declaration=declaration, step=self.transition.step, by=request.user,
-            perform=lambda: self.transition.run(declaration, request.user, data),
-        )
+        payload, arguments = PAYLOADS[self.action]
+        data = _payload(request, pk, self.action, payload)
+        declaration = services.SERVICE_OF[self.action](declaration=pk, by=request.user, **arguments(data))
         return Response(s.DeclarationSerializer(declaration).data)
 
 
-def transition_view(name: str):
-    transition = TRANSITIONS[name]
+def transition_view(action: Action):
+    spec = TRANSITIONS[action]
+    summary = f"{spec.label}（{spec.change}）"
+
     def post(self, request, pk: int):
         return TransitionView.post(self, request, pk)
 
     documented = extend_schema(
-        operation_id=f"declarations_{name}", summary=transition.summary, request=transition.payload,
+        operation_id=f"declarations_{action.value}", summary=summary, request=PAYLOADS[action][0],
         responses={200: s.DeclarationSerializer, **errors(400, 401, 403, 404, 409)},
     )(post)
-    view = type(f"{name.title()}TransitionView", (TransitionView,), {
-        "transition": transition, "__doc__": transition.summary, "post": documented,
+    view = type(f"{action.value.title()}TransitionView", (TransitionView,), {
+        "action": action, "__doc__": summary, "post": documented,
     })
     return view.as_view()
 

@@ -22,6 +22,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 
+import psycopg
+from psycopg import sql as pgsql
+
 GENESIS = "0" * 64
 GLOBAL = "global"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -44,8 +47,7 @@ def micros(at: dt.datetime) -> int:
 def _canonical_encoder():
     """`json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))`.
 
-    `JSONEncoder.encode` builds CPython's C encoder anew on every call, about half its cost for
-    an event's few fields; this builds it once (no circular-reference check: the values come from
+    `JSONEncoder.encode` builds CPython's C encoder anew on every call; this builds it once (no circular-reference check: the values come from
     `json` or `audit.jsonable`, never cyclic). Where that C encoder is missing, or answers
     differently on the probe below, the public encoder is used.
     """
@@ -196,9 +198,6 @@ def copy_rows(cursor, sql: str, params: Sequence) -> Iterator[list[str]]:
 def check_range(conninfo: str, snapshot: str, sql: str, params: tuple, known: dict[str, list]) -> Run:
     """A verification process's work (PostgreSQL): `check` the rows of `sql` in the snapshot the
     calling transaction exported, so every process sees the same trail at the same instant."""
-    import psycopg
-    from psycopg import sql as pgsql
-
     with psycopg.connect(conninfo) as conn:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         conn.execute(pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(pgsql.Literal(snapshot)))

@@ -21,12 +21,13 @@ from django.views.decorators.http import require_POST
 
 from units.models import Unit
 from workflow import reports
+from workflow.actions import EVENT_LABELS
 from workflow.assessment import NOT_RELEASED, UnitScore, assessment_for, assessment_release, may_release
 from workflow.errors import NotFound
 from workflow.exports import XLSX
 from workflow.models import AuditEvent
-from workflow.permissions import EVENT_LABELS, is_assessor, is_office
-from workflow.views.pages import current_programme, download, programme_or_404, service_errors
+from workflow.permissions import is_assessor, is_office
+from workflow.views.common import current_programme, download, programme_or_404, service_errors
 
 
 def assessment_errors(view):

@@ -19,12 +19,13 @@ from django.views.decorators.http import require_POST
 
 from units.models import Unit
 from workflow import reports, selectors
+from workflow.actions import EVENT_LABELS
 from workflow.errors import RuleViolation
 from workflow.exports import XLSX
 from workflow.forms import AuditSearchForm
-from workflow.permissions import EVENT_LABELS, is_assessor
+from workflow.permissions import is_assessor
 from workflow.trail.verify import verify
-from workflow.views.pages import download, page_of
+from workflow.views.common import download, page_of
 
 
 def assessors_only(view):

@@ -18,7 +18,7 @@ from workflow import services
 from workflow.errors import RuleViolation, TransitionConflict
 from workflow.forms import EvidenceForm
 from workflow.selectors import declaration_get, evidence_get
-from workflow.views.pages import service_errors
+from workflow.views.common import service_errors
 
 
 @require_GET

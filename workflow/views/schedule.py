@@ -1,8 +1,8 @@
 """The office's schedule page, the year's calendar, and the official downloads.
 
 The schedule page is the office scheduler's (Action.SCHEDULE; anybody else logged in
-gets the Chinese 403 page). Publishing goes through `flows.publish_schedule` (the
-service plus every `schedule` task, one transaction); a reschedule through
+gets the Chinese 403 page). Publishing goes through `services.schedule_publish` (every
+listed declaration and its schedule task, one transaction); a reschedule through
 `services.declaration_reschedule`. Refusals come back next to their row. Reads go
 through `selectors`; the files through `workflow.exports`, each download audited.
 """
@@ -17,12 +17,13 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from policies.models import Programme
-from workflow import exports, flows, selectors, services
+from workflow import exports, selectors, services
+from workflow.actions import Action
 from workflow.errors import RuleViolation, TransitionConflict
 from workflow.forms import PublishForm, RescheduleForm, add_problems
 from workflow.models import ScheduleVersion, State
-from workflow.permissions import Action, authorize
-from workflow.views.pages import download, programme_or_404, service_errors
+from workflow.permissions import authorize
+from workflow.views.common import download, programme_or_404, service_errors
 
 # ------------------------------------------------------------------ the schedule page
 
@@ -61,7 +62,7 @@ def schedule_publish(request, code: str):
     form = PublishForm(request.POST, declarations=reviewed, programme=programme)
     if form.is_valid():
         try:
-            version = flows.publish_schedule(programme=programme, by=request.user, months=form.months())
+            version = services.schedule_publish(programme=programme, by=request.user, months=form.months())
         except RuleViolation as violation:
             add_problems(form, violation, aliases=form.aliases())
         except TransitionConflict as conflict:

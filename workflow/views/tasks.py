@@ -1,15 +1,14 @@
 """One page per human task of `workflow.flows.DeclarationFlow`.
 
-The dispatcher (`workflow.views.pages.task_page`) finds the task through the scoped
+The dispatcher (`workflow.views.inbox.task_page`) finds the task through the scoped
 inbox (404 for missing and not-yours alike) and puts its activation on the request.
-Each page parses its form and calls exactly ONE service; the task completes in the same
-transaction, under the process lock. Service refusals come back as form errors.
+Each page parses its form and calls ONE service, which completes the task itself.
+Service refusals come back as form errors.
 """
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -19,13 +18,12 @@ from django.views.generic.base import TemplateResponseMixin
 from workflow import forms, services
 from workflow.assessment import indicator_scores_for
 from workflow.errors import RuleViolation, TransitionConflict
-from workflow.evidence import files_kept_only_on_success
 from workflow.models import Declaration
 from workflow.selectors import declaration_get
 
 
 class TaskPage(TemplateResponseMixin, View):
-    """GET shows the form; POST runs the task's one service and completes the task."""
+    """GET shows the form; POST runs the task's one service (which completes the task)."""
 
     template_name = "workflow/task.html"
     title = ""
@@ -77,7 +75,7 @@ class TaskPage(TemplateResponseMixin, View):
         form = self.get_form(request.POST)
         if form.is_valid():
             try:
-                self.complete(form)
+                self.perform(form)
             except RuleViolation as violation:
                 forms.add_problems(form, violation, aliases=self.aliases(form))
             except TransitionConflict as conflict:
@@ -89,46 +87,6 @@ class TaskPage(TemplateResponseMixin, View):
                     messages.warning(request, notice)
                 return redirect("workflow:inbox")
         return self.render(form)
-
-    def complete(self, form) -> None:
-        activation = self.activation
-        # Evidence files stored by the service are removed again if the task cannot complete.
-        with files_kept_only_on_success(), activation.flow_class.lock(activation.process.pk), transaction.atomic():
-            activation.start(self.request)
-            activation.process.artifact = self.perform(form)  # the flow's next nodes read its state
-            activation.execute()
-
-
-class DeclarationCreateView(TaskPage):
-    """Start: the operator (or leader) fills the 申报表 for their unit; it goes to the leader."""
-
-    template_name = "workflow/declaration_form.html"
-    title = _("Draft the declaration")
-    submit_label = _("Save and hand to the unit leader")
-
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.unit, self.programme, self.units = kwargs["unit"], kwargs["programme"], kwargs.get("units", [])
-
-    @property
-    def declaration(self):
-        return None
-
-    def get_form(self, data=None):
-        return forms.DeclarationForm(data, programme=self.programme, unit=self.unit)
-
-    def get_context_data(self, **context):
-        return {**super().get_context_data(**context), "unit": self.unit, "programme": self.programme}
-
-    def perform(self, form):
-        return services.declaration_create(programme=self.programme, unit=self.unit, by=self.request.user, data=form.values())
-
-    def complete(self, form) -> None:
-        activation = self.activation
-        with transaction.atomic():
-            declaration = self.perform(form)
-            activation.process.artifact = declaration
-            activation.execute()
 
 
 class ReviseView(TaskPage):
@@ -146,7 +104,7 @@ class ReviseView(TaskPage):
         return {**super().get_context_data(**context), "unit": d.unit, "programme": d.programme}
 
     def perform(self, form):
-        return services.declaration_update(declaration=self.declaration, by=self.request.user, data=form.values())
+        return services.declaration_hand_over(declaration=self.declaration_id, by=self.request.user, data=form.values())
 
 
 class SealView(TaskPage):
@@ -183,13 +141,8 @@ class ScheduleView(TaskPage):
         d = self.declaration
         return forms.ScheduleForm(data, programme=d.programme, initial={"month": d.scheduled_month or d.month})
 
-    def aliases(self, form):
-        return {f"month.{self.declaration.pk}": "month"}
-
     def perform(self, form):
-        d = self.declaration
-        services.schedule_publish(programme=d.programme, by=self.request.user, months={d.pk: form.cleaned_data["month"]})
-        return Declaration.objects.select_related("unit").get(pk=d.pk)  # as the publication saved it
+        return services.declaration_schedule(declaration=self.declaration_id, by=self.request.user, month=form.cleaned_data["month"])
 
 
 class HoldView(TaskPage):
@@ -214,9 +167,9 @@ class HoldView(TaskPage):
         return held
 
 
-class SummariseView(TaskPage):
-    title = _("Summarise")
-    intro = _("Summarise the activity into replicable experience: what you did, the results, the experience.")
+class SummarizeView(TaskPage):
+    title = _("Summarize")
+    intro = _("Summarize the activity into replicable experience: what you did, the results, the experience.")
 
     def get_form(self, data=None):
         return forms.SummaryForm(data)
@@ -229,15 +182,15 @@ class SummariseView(TaskPage):
 
     def perform(self, form):
         data = form.cleaned_data
-        summarised = services.declaration_summarize(
+        summarized = services.declaration_summarize(
             declaration=self.declaration, by=self.request.user, nominate=data["nominate"],
             summary={name: data[name] for name in services.SUMMARY_FIELDS},
         )
-        if summarised.summary_late:
+        if summarized.summary_late:
             self.notices.append(gettext(
                 "Recorded. The summary was due by %(date)s and is late; the office will see this."
-            ) % {"date": summarised.summary_due_on.isoformat()})
-        return summarised
+            ) % {"date": summarized.summary_due_on.isoformat()})
+        return summarized
 
 
 class EvaluateView(TaskPage):

@@ -19,7 +19,6 @@ from policies.rules import SHANGHAI
 from units.models import Unit
 from units.roles import Role
 from workflow import services
-from workflow.flows import DeclarationFlow
 from workflow.models import Declaration
 from workflow.roles import role_grant
 
@@ -73,10 +72,7 @@ class Command(BaseCommand):
                 logins.append((f"{code}-lead", "单位负责人（公章）", unit.name))
 
             if not Declaration.objects.filter(programme=programme).exists():
-                self._story(programme, people, admin)
-            # Every declaration gets its viewflow process at the step its state calls for,
-            # so the demo's inboxes show the work (idempotent).
-            DeclarationFlow.adopt_all()
+                self._story(programme, people, admin)  # each declaration moves its own process
 
         self.stdout.write(self.style.SUCCESS(f"演示数据已载入（单位为示例数据，非正式名单）。演示账号（密码均为 {password}）："))
         for username, role, unit in logins:

@@ -1,0 +1,127 @@
+"""How a declaration's viewflow process follows the services (`workflow.services`).
+
+A service locks the declaration's process (`locked`), changes the declaration, then calls
+`follow` in the same transaction: the open task of the action's node is taken by the actor
+and completed, so the flow routes on the new state and no inbox keeps a task that was done
+elsewhere. Only the services call this module; the node each action completes is declared
+in `workflow.actions`.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+from viewflow.workflow.status import STATUS
+
+from workflow.actions import ENDED, WITHDRAWN
+from workflow.models import Declaration, DeclarationProcess, State
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)  # a task not yet done
+
+# A unit step whose task may still be waiting when the next one is taken: a leader who seals and
+# submits a returned draft has, in effect, finished its revision.
+_BEFORE = {"seal": "revise"}
+
+
+def _flow():
+    # A real cycle: the flow's nodes name the task pages, whose views call the services, which
+    # call this module.
+    from workflow.flows import DeclarationFlow
+
+    return DeclarationFlow
+
+
+def process_of(declaration: Declaration | int) -> DeclarationProcess | None:
+    pk = declaration.pk if isinstance(declaration, Declaration) else declaration
+    return DeclarationProcess.objects.filter(flow_class=_flow(), artifact_object_id=pk).order_by("-pk").first()
+
+
+def start(declaration: Declaration) -> DeclarationProcess:
+    """Give a declaration its process, at the step its state calls for (a new one: the seal)."""
+    return _flow().start.run(declaration=declaration)
+
+
+def adopt_all() -> int:
+    """Give every declaration without a process one (data from before processes existed)."""
+    have = DeclarationProcess.objects.filter(flow_class=_flow()).values("artifact_object_id")
+    count = 0
+    for declaration in Declaration.objects.exclude(pk__in=have).select_related("unit", "created_by").order_by("pk"):
+        start(declaration)
+        count += 1
+    return count
+
+
+@contextmanager
+def locked(declaration_ids: Iterable[int]) -> Iterator[dict[int, DeclarationProcess]]:
+    """The processes of these declarations, each row locked for the caller's transaction (in id
+    order, so two callers cannot deadlock); a declaration without one is simply absent."""
+    flow = _flow()
+    processes: dict[int, DeclarationProcess] = {}
+    for process in DeclarationProcess.objects.filter(flow_class=flow, artifact_object_id__in=list(declaration_ids)).order_by("pk"):
+        processes[int(process.artifact_object_id)] = process  # the latest per declaration, like process_of
+    with ExitStack() as locks:
+        for process in sorted(processes.values(), key=lambda p: p.pk):
+            locks.enter_context(flow.lock(process.pk))
+        yield processes
+
+
+def follow(process: DeclarationProcess | None, step: str | None, *, by: User, declaration: Declaration) -> None:
+    """The process follows an action its service just performed (inside `locked`)."""
+    if process is None or step is None:
+        return
+    if step == WITHDRAWN:
+        _withdrawn(process)
+    elif step == ENDED:
+        _ended(process)
+    else:
+        if step in _BEFORE and declaration.state == State.SUBMITTED and not _open_task(process, step):
+            earlier = _open_task(process, _BEFORE[step])
+            if earlier is not None:
+                _complete(earlier, by=by, declaration=declaration)
+        task = _open_task(process, step)
+        if task is not None:
+            _complete(task, by=by, declaration=declaration)
+
+
+def _open_task(process: DeclarationProcess, step: str):
+    node = getattr(_flow(), step)
+    return process.task_set.filter(flow_task=node, status__in=OPEN).order_by("-pk").first()
+
+
+def _complete(task, *, by: User, declaration: Declaration) -> None:
+    """What a task page does: the task taken by `by`, started and executed."""
+    task.owner = by
+    if task.status == STATUS.NEW:
+        task.status = STATUS.ASSIGNED
+    task.save(update_fields=["owner", "status"])
+    activation = task.flow_task.activation_class(task)
+    activation.process.artifact = declaration  # the next nodes read the declaration as saved
+    if task.status != STATUS.STARTED:
+        activation.start(None)
+    activation.execute()
+
+
+def _withdrawn(process: DeclarationProcess) -> None:
+    """After the leader withdrew: the open review task is cancelled, the unit revises."""
+    flow = _flow()
+    review = process.task_set.filter(flow_task=flow.review, status__in=[STATUS.NEW, STATUS.ASSIGNED]).first()
+    if review is None:
+        return
+    activation = review.flow_task.activation_class(review)
+    activation.cancel()
+    revise = flow.revise._create(activation, review.token)
+    if revise.activate.can_proceed():
+        revise.activate()
+
+
+def _ended(process: DeclarationProcess) -> None:
+    """After the office cancelled the declaration: every open task ends, and the process."""
+    at = timezone.now()
+    process.task_set.filter(status__in=OPEN).update(status=STATUS.CANCELED, finished=at)
+    process.status, process.finished = STATUS.CANCELED, at
+    process.save(update_fields=["status", "finished"])

@@ -1,0 +1,209 @@
+"""Declaration pages: start one, the list, the detail page and its actions (withdraw, cancel,
+exemplary). Reads go through `workflow.selectors`; every action through one service.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from django_fsm import can_proceed
+from viewflow.workflow import chart
+
+from policies.models import Programme
+from workflow import forms, inbox, services
+from workflow.actions import ACTIONS, EVENT_LABELS, Action, Reason
+from workflow.errors import RuleViolation, TransitionConflict
+from workflow.flows import DeclarationFlow
+from workflow.forms import EvidenceForm, ExemplaryForm, ReasonForm
+from workflow.models import Declaration, State
+from workflow.permissions import can
+from workflow.process import process_of
+from workflow.reports import state_label
+from workflow.selectors import declaration_get, declaration_list_rows, evidence_of, history_of, units_of
+from workflow.views.common import current_programme, page_of, row_url, service_errors
+
+
+@login_required
+@service_errors
+def start_page(request):
+    """填报本年度申报表: a unit's operator or leader drafts this year's declaration for one of their units;
+    the service starts its process, so the leader finds it to seal."""
+    units = list(units_of(request.user).order_by("code"))
+    if not units:
+        raise PermissionDenied(gettext("Only a unit's operator or leader can draft its declaration."))
+    programme = current_programme()
+    if programme is None:
+        raise Http404(gettext("No programme accepts declarations now."))
+    wanted = request.POST.get("unit") or request.GET.get("unit")
+    unit = next((u for u in units if str(u.pk) == wanted), units[0])
+    existing = Declaration.objects.filter(programme=programme, unit=unit).exclude(state=State.CANCELLED).first()
+    if existing is not None:
+        messages.info(request, gettext("%(unit)s already has a declaration for this programme.") % {"unit": unit.name})
+        return redirect("workflow:declaration", pk=existing.pk)
+    form = forms.DeclarationForm(request.POST if request.method == "POST" else None, programme=programme, unit=unit)
+    if form.is_bound and form.is_valid():
+        try:
+            services.declaration_create(programme=programme, unit=unit, by=request.user, data=form.values())
+        except RuleViolation as violation:
+            forms.add_problems(form, violation)
+        else:
+            messages.success(request, gettext("Done: %(step)s") % {"step": gettext("Draft the declaration")})
+            return redirect("workflow:inbox")
+    return render(request, "workflow/declaration_form.html", {
+        "form": form, "unit": unit, "units": units, "programme": programme,
+        "title": _("Draft the declaration"), "submit_label": _("Save and hand to the unit leader"),
+    })
+
+
+def declaration_list_page(user, *, programme: Programme | None, state: str | None = None, number=None) -> Page:
+    """What the declaration list reads: one page of rows and the total."""
+    rows = declaration_list_rows(user, programme=programme, state=state)
+    # One programme's list holds about one row per unit: small enough to carry its total.
+    return page_of(rows, number, total_in_rows=programme is not None)
+
+
+@login_required
+def declaration_list(request):
+    programme = current_programme()
+    state = request.GET.get("state")
+    page = declaration_list_page(request.user, programme=programme, state=state if state in State.values else None,
+                                 number=request.GET.get("page"))
+    declaration_url = row_url("workflow:declaration")
+    for row in page.object_list:  # the state's label: get_state_display would rebuild the choices per row
+        row.url, row.state_label = declaration_url(row.pk), state_label(row.state)
+    return render(request, "workflow/declaration_list.html", {
+        "declarations": page.object_list, "page": page, "states": State.choices, "state": state, "programme": programme,
+    })
+
+
+def _history(declaration: Declaration) -> list[dict]:
+    labels = {f.name: str(f.verbose_name) for f in Declaration._meta.fields}
+    rows = []
+    for event in history_of(declaration):
+        rows.append({
+            "event": event,
+            "actor": (event.actor.get_full_name() or event.actor.first_name or event.actor.username) if event.actor else "—",
+            "label": EVENT_LABELS.get(event.action, event.action),
+            "from_state": state_label(event.from_state), "to_state": state_label(event.to_state),
+            "fields": "、".join(labels.get(name, name) for name in (event.changed or {}) if name in labels),
+        })
+    return rows
+
+
+@login_required
+@service_errors
+def declaration_detail(request, pk: int):
+    declaration = declaration_get(request.user, pk)
+    process = process_of(declaration)
+    svg, steps = "", []
+    if process is not None:
+        grid = chart.calc_layout_data(DeclarationFlow)
+        chart.calc_cell_status(DeclarationFlow, grid, process.pk)
+        svg = mark_safe(chart.grid_to_svg(grid))  # noqa: S308 (viewflow's own SVG template, no user input)
+        steps = list(
+            process.task_set.filter(flow_task_type__in=("HUMAN", "HUMAN_START")).select_related("owner").order_by("created", "pk")
+        )
+    programme = declaration.programme
+    fields = [
+        (Declaration._meta.get_field(name).verbose_name, value)
+        for name, value in [
+            ("theme", declaration.theme),
+            ("month", f"{declaration.month}月" if declaration.month else ""),
+            ("form", programme.label("forms", declaration.form) if declaration.form else ""),
+            ("focus_topic", programme.label("focus_topics", declaration.focus_topic) if declaration.focus_topic else ""),
+            ("description", declaration.description), ("banner", declaration.banner),
+            ("contact_name", declaration.contact_name), ("contact_phone", declaration.contact_phone),
+        ]
+    ]
+    open_task = inbox.open_tasks(request.user).filter(declaration=declaration).order_by("created", "pk").first()
+    may_upload = declaration.state in services.EVIDENCE_STATES and can(request.user, Action.UPLOAD_EVIDENCE, declaration)
+    may_mark = declaration.state in services.EXEMPLARY_STATES and can(request.user, Action.MARK_EXEMPLARY, declaration)
+    return render(request, "workflow/declaration_detail.html", {
+        "declaration": declaration, "fields": fields, "history": _history(declaration), "chart": svg,
+        "steps": steps, "open_task": open_task,
+        "actions": detail_actions(request.user, declaration),
+        "canonical_banner": programme.canonical_banner(declaration.unit.name),
+        "holding": _holding(declaration),
+        "evidence": [(item, programme.label("publicity_channels", item.channel) if item.channel else "") for item in evidence_of(declaration)],
+        "evidence_form": EvidenceForm(programme=programme) if may_upload else None,
+        "max_upload": settings.EVIDENCE_MAX_UPLOAD_BYTES, "may_mark": may_mark,
+    })
+
+
+def _holding(declaration: Declaration) -> dict | None:
+    """The recorded holding as labels and values for the detail page."""
+    if not declaration.held_on:
+        return None
+    programme = declaration.programme
+    participants = declaration.participants if isinstance(declaration.participants, dict) else {}
+    form = next((f for f in programme.forms if f["code"] == declaration.form), None)
+    facts = declaration.form_facts if isinstance(declaration.form_facts, dict) else {}
+    return {
+        "participants": [(c["label"], participants.get(c["code"], 0)) for c in programme.participant_categories],
+        "publicity": [
+            {**item, "label": programme.label("publicity_channels", item.get("channel", ""))}
+            for item in declaration.publicity if isinstance(item, dict)
+        ] if isinstance(declaration.publicity, list) else [],
+        "facts": [(f["label"], facts.get(f["code"], "")) for f in (form["facts"] if form else [])],
+    }
+
+
+@login_required
+@require_POST
+@service_errors
+def declaration_mark_exemplary(request, pk: int):
+    """The office (scheduler) marks a summarized activity as exemplary experience, or withdraws the mark."""
+    declaration = declaration_get(request.user, pk)
+    form = ExemplaryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext("Choose whether to mark or to withdraw the mark."))
+        return redirect("workflow:declaration", pk=declaration.pk)
+    try:
+        services.declaration_mark_exemplary(declaration=declaration, by=request.user, exemplary=form.cleaned_data["exemplary"])
+    except TransitionConflict as conflict:
+        messages.error(request, conflict.message)
+    else:
+        messages.success(request, gettext("Marked as exemplary experience.") if form.cleaned_data["exemplary"] else gettext("The exemplary mark was withdrawn."))
+    return redirect("workflow:declaration", pk=declaration.pk)
+
+
+# What the page says once a detail-page action (workflow.actions: on_detail_page) is done.
+_DONE = {
+    Action.WITHDRAW: _("The declaration was withdrawn; it is back with the unit as a draft."),
+    Action.CANCEL: _("The declaration was cancelled; its process has ended."),
+}
+
+
+def detail_actions(user, declaration: Declaration) -> dict[str, ReasonForm]:
+    """The detail page's reason actions `user` may take on the declaration now, each with its form."""
+    return {
+        action.value: ReasonForm(auto_id=f"id_{action}_%s", required=spec.reason == Reason.REQUIRED)
+        for action, spec in ACTIONS.items()
+        if spec.on_detail_page and can_proceed(getattr(declaration, spec.method)) and can(user, action, declaration)
+    }
+
+
+@login_required
+@require_POST
+@service_errors
+def declaration_act(request, pk: int, action: Action):
+    """A detail-page action whose only input is a reason (withdraw, cancel), through its service.
+    A refusal of the state or the reason is a message on the detail page; nothing is saved."""
+    declaration = declaration_get(request.user, pk)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    try:
+        services.SERVICE_OF[action](declaration=declaration, by=request.user, reason=form.cleaned_data.get("reason", ""))
+    except (TransitionConflict, RuleViolation) as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _DONE[action])
+    return redirect("workflow:declaration", pk=declaration.pk)

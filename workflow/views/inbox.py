@@ -1,0 +1,96 @@
+"""The inbox (待办, 待领取, 已办), the landing page, and the task dispatcher.
+
+Reads go through `workflow.inbox` (one statement per tab, scoped by unit membership). A
+task page itself is the task node's view (`workflow.views.tasks`).
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from workflow import inbox
+from workflow.flows import DeclarationFlow
+from workflow.selectors import declaration_get, units_of
+from workflow.views.common import PAGE_SIZE, page_number, page_of, read_page, row_url, service_errors
+
+TABS = {"inbox": inbox.tasks_for, "queue": inbox.queue_for, "done": inbox.done_by}
+
+
+def inbox_tab(user, tab: str, number=None) -> tuple[dict[str, int], Page]:
+    """What an inbox tab reads: both badges' counts (待办's and 待领取's page count too) and one page.
+
+    待办 and 待领取: one statement (`inbox.open_page`). A page past the tab's end (the last page
+    is shown) and 已办 count first, then read the page.
+    """
+    counts = None
+    if tab in ("inbox", "queue") and (wanted := page_number(number)) >= 1:
+        counts, rows = inbox.open_page(user, tab, start=(wanted - 1) * PAGE_SIZE, size=PAGE_SIZE)
+        if rows or (counts and not counts[tab]):
+            return counts, read_page(rows, count=counts[tab], number=wanted if rows else 1)
+    counts = counts or inbox.tab_counts(user)
+    return counts, page_of(TABS[tab](user), number, count=counts.get(tab))
+
+
+def _inbox(request, tab: str):
+    counts, page = inbox_tab(request.user, tab, request.GET.get("page"))
+    task_url, declaration_url = row_url("workflow:task"), row_url("workflow:declaration")
+    now = timezone.now()
+    for row in page.object_list:
+        row.url, row.declaration_url = task_url(row.pk), declaration_url(row.declaration_id)
+        if tab != "done":  # how long it has waited, in its largest unit (3天, 5小时)
+            row.waited = timesince(row.created, now, depth=1)
+    return render(request, "workflow/inbox.html", {
+        "tab": tab, "rows": page.object_list, "page": page, "counts": counts,
+        "may_start": units_of(request.user).exists(),
+    })
+
+
+@login_required
+def inbox_page(request):
+    return _inbox(request, "inbox")
+
+
+@login_required
+def queue_page(request):
+    return _inbox(request, "queue")
+
+
+@login_required
+def done_page(request):
+    return _inbox(request, "done")
+
+
+@login_required
+@service_errors
+def task_page(request, task_pk: int):
+    """One task of mine (待办) or of my queue (待领取, claim first); 404 for anything else."""
+    try:
+        task = inbox.task_for(request.user, task_pk)
+    except Task.DoesNotExist:
+        raise Http404(gettext("Not found, or you may not see it.")) from None
+    node = task.flow_task
+    if task.owner_id is None:
+        if request.method == "POST" and "claim" in request.POST:
+            with DeclarationFlow.lock(task.process_id), transaction.atomic():
+                task.refresh_from_db()
+                if task.owner_id is not None or task.status != STATUS.NEW:
+                    messages.error(request, gettext("Someone else has just claimed this task."))
+                    return redirect("workflow:inbox")
+                if not node.can_assign(request.user, task):
+                    raise PermissionDenied(gettext("You may not claim this task."))
+                node.activation_class(task).assign(request.user)
+            return redirect("workflow:task", task_pk=task.pk)
+        declaration = declaration_get(request.user, task.process.artifact_object_id)
+        return render(request, "workflow/task_claim.html", {"task": task, "declaration": declaration})
+    request.activation = node.activation_class(task)
+    return node.view(request, task_pk=task.pk)
