@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
@@ -36,9 +37,14 @@ def _flow():
     return DeclarationFlow
 
 
+def _processes():
+    """The declaration flow's processes, by the key viewflow indexes: artifact type and id."""
+    return DeclarationProcess.objects.filter(flow_class=_flow(), artifact_content_type=ContentType.objects.get_for_model(Declaration))
+
+
 def process_of(declaration: Declaration | int) -> DeclarationProcess | None:
     pk = declaration.pk if isinstance(declaration, Declaration) else declaration
-    return DeclarationProcess.objects.filter(flow_class=_flow(), artifact_object_id=pk).order_by("-pk").first()
+    return _processes().filter(artifact_object_id=pk).order_by("-pk").first()
 
 
 def start(declaration: Declaration) -> DeclarationProcess:
@@ -48,7 +54,7 @@ def start(declaration: Declaration) -> DeclarationProcess:
 
 def adopt_all() -> int:
     """Give every declaration without a process one (data from before processes existed)."""
-    have = DeclarationProcess.objects.filter(flow_class=_flow()).values("artifact_object_id")
+    have = _processes().values("artifact_object_id")
     count = 0
     for declaration in Declaration.objects.exclude(pk__in=have).select_related("unit", "created_by").order_by("pk"):
         start(declaration)
@@ -62,7 +68,7 @@ def locked(declaration_ids: Iterable[int]) -> Iterator[dict[int, DeclarationProc
     order, so two callers cannot deadlock); a declaration without one is simply absent."""
     flow = _flow()
     processes: dict[int, DeclarationProcess] = {}
-    for process in DeclarationProcess.objects.filter(flow_class=flow, artifact_object_id__in=list(declaration_ids)).order_by("pk"):
+    for process in _processes().filter(artifact_object_id__in=list(declaration_ids)).order_by("pk"):
         processes[int(process.artifact_object_id)] = process  # the latest per declaration, like process_of
     with ExitStack() as locks:
         for process in sorted(processes.values(), key=lambda p: p.pk):
