@@ -105,14 +105,17 @@ def setup(request):
     device = _pending_device(request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"].strip()):
+        if not device.verify_is_allowed()[0]:
+            form.add_error("code", THROTTLED)
+        elif device.verify_token(form.cleaned_data["code"].strip()):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
             events.record(events.OTP_ENROLLED, request=request, actor=request.user)
             messages.success(request, "验证器应用已绑定：以后每次登录都须输入其中的动态验证码。")
             return redirect(_next(request))
-        form.add_error("code", WRONG_CODE)
+        else:
+            form.add_error("code", WRONG_CODE)
     key = base64.b32encode(device.bin_key).decode()
     return render(request, "accounts/two_factor_setup.html", {
         "form": form, "next": _next(request), "key": " ".join(key[i:i + 4] for i in range(0, len(key), 4)),
