@@ -1,6 +1,6 @@
 """JSON API under /api/ (DESIGN §8, issue 7). Included by config/urls.py."""
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from workflow.api import views
 
@@ -21,9 +21,9 @@ urlpatterns = [
     path("programmes/<str:code>/schedule.xlsx", views.ScheduleXlsxView.as_view(), name="schedule-xlsx"),
     path("programmes/<str:code>/assessment/", views.AssessmentView.as_view(), name="assessment"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    # The documentation pages run under the Content-Security-Policy: no inline script or style
-    # (the split view serves Swagger UI's start script as a file; templates/api/ are ours).
+    # The documentation page runs under the Content-Security-Policy: no inline script or style
+    # (the split view serves Swagger UI's start script as a file; templates/api/swagger_ui.html
+    # is ours). Redoc is not offered: it needs inline styles and loads its logo from the internet.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),
     re_path(r"^", views.api_not_found),  # anything else under /api/: JSON 404, never the HTML page
 ]
