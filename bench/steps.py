@@ -611,6 +611,15 @@ def step_xlsx(args) -> list[dict]:
                 ratio=p["p50_ms"] / b["p50_ms"], target="—", ok=None)]
 
 
+# ------------------------------------------------------------------ 7. the production server
+
+
+def step_serve(args) -> list[dict]:
+    from bench.serve import measure
+
+    return measure(args)
+
+
 STEPS = {
     "transition": step_transition,
     "human": step_human,
@@ -618,6 +627,7 @@ STEPS = {
     "assessment": step_assessment,
     "verify": step_verify,
     "xlsx": step_xlsx,
+    "serve": step_serve,
 }
 
 
