@@ -90,6 +90,7 @@ class Gunicorn:
         self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DEBUG": "0", "PLAIN_HTTP": "1",
                     "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1", "HOST": "127.0.0.1",
                     "PORT": str(PORT), "WEB_CONCURRENCY": "2", "STATIC_ROOT": str(static_root),
+                    "DB_CONN_MAX_AGE": "60",  # as docs/deploy.md sets it: no new PostgreSQL backend per request
                     "ACCESS_LOG": str(log.with_suffix(".access.log")), "ERROR_LOG": str(log)}
         self.process = None
 
