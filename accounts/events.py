@@ -13,6 +13,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db import transaction
 from django.dispatch import receiver
 
+from accounts import sessions
 from accounts.lockout import client_ip
 from workflow import audit
 
@@ -39,6 +40,8 @@ def record(action: str, *, request, actor=None, reason: str = "", **changed) -> 
 @receiver(user_logged_in, dispatch_uid="accounts.audit_login")
 def _logged_in(sender, request, user, **kwargs):
     record(LOGIN, request=request, actor=user)
+    if hasattr(request, "session"):
+        sessions.mark_renewed(request.session)  # saved with the login: no renewal for a minute
 
 
 @receiver(user_logged_out, dispatch_uid="accounts.audit_logout")
