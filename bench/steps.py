@@ -576,7 +576,7 @@ def step_verify(args) -> list[dict]:
     p = {"events": result.events, "seconds": round(best, 2), "events_s": round(rate), "runs": args.verify_runs,
          "workers": workers, "events_per_cpu_s": round(result.events / statistics.median(cpu))}
     b = {"seconds": round(statistics.median(bare_times), 2), "events_s": round(result.events / statistics.median(bare_times))}
-    return [row("5 verify_audit", f"audit.verify() over every event ({workers} process{'es' if workers > 1 else ''}) "
+    return [row("5 verify_audit", f"trail.verify() over every event ({workers} process{'es' if workers > 1 else ''}) "
                 "vs reading the rows unhashed in one (floor)", p, b,
                 ratio=None, target="≥ 100,000 events/s", ok=rate >= 100_000, note=result.message)]
 
@@ -617,6 +617,15 @@ def step_xlsx(args) -> list[dict]:
                 ratio=p["p50_ms"] / b["p50_ms"], target="—", ok=None)]
 
 
+# ------------------------------------------------------------------ 7. the production server
+
+
+def step_serve(args) -> list[dict]:
+    from bench.serve import measure
+
+    return measure(args)
+
+
 STEPS = {
     "transition": step_transition,
     "human": step_human,
@@ -624,6 +633,7 @@ STEPS = {
     "assessment": step_assessment,
     "verify": step_verify,
     "xlsx": step_xlsx,
+    "serve": step_serve,
 }
 
 

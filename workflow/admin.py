@@ -192,7 +192,7 @@ class UserAdmin(DjangoUserAdmin):
         held = roles_held(obj)
         labels = format_html_join("", "<li>{}</li>", ((_role_label(role, unit),) for role, unit in held)) if held else "（无）"
         url = reverse("admin:auth_user_roles", args=[obj.pk])
-        return format_html('<ul style="margin-left:0">{}</ul><a class="button" href="{}">授予或撤销角色</a>', labels, url)
+        return format_html('<ul>{}</ul><a class="button" href="{}">授予或撤销角色</a>', labels, url)
 
     def has_change_permission(self, request, obj=None) -> bool:
         # Only a superuser edits a superuser (else a password change would be an escalation).
