@@ -34,7 +34,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from policies.models import Programme
 from units import admin as units_admin
 from units.models import Unit, UnitRoleGroup
 from units.roles import OFFICE_GROUP_NAMES, UNIT_ROLES, Role
@@ -247,28 +246,6 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(units_admin.ReadOnlyAdminMixin, DjangoGroupAdmin):
     """Read-only: a group's permissions and members change only through the role services."""
-
-
-# ====================================================================== programmes
-
-@admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "year", "document_number", "accepts_declarations", "is_open", "declaration_due_date")
-    list_filter = ("year", "accepts_declarations", "is_open")
-    search_fields = ("code", "name", "document_number", "issuer")
-    autocomplete_fields = ("parent",)
-    fieldsets = (
-        (None, {"fields": ("code", "name", "year", "issuer", "document_number", "issued_on", "parent")}),
-        ("申报", {"fields": ("accepts_declarations", "is_open", "declaration_due_date", "window_first_month",
-                           "window_last_month", "themes_per_unit", "summary_due_days")}),
-        ("规则（数据）", {"classes": ("collapse",), "fields": (
-            "forms", "focus_topics", "banner_templates", "forbidden_banner_names", "participant_categories",
-            "publicity_channels", "assessment_scheme", "clauses")}),
-        ("联系人", {"fields": ("contact_name", "contact_phone", "contact_email")}),
-    )
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # ====================================================================== declarations

@@ -51,6 +51,10 @@ EVENT_LABELS: dict[str, str] = {
     **{str(k): v for k, v in ACTION_LABELS.items()}, "create": "填报", "send_back": "退回填报人",
     "export": "导出", "release_results": "发布考核结果", "grant_role": "授予角色", "revoke_role": "撤销角色",
     "import_roster": "导入名单",
+    # the programme editor (workflow.programme_services)
+    "create_programme": "新建实施方案", "copy_programme": "复制为新一年度", "edit_programme": "修改实施方案",
+    "amend_programme": "规则修订", "open_programme": "开放申报", "close_programme": "停止受理申报",
+    "mark_current_programme": "设为当前年度",
 }
 
 REVIEW = "workflow.review_declaration"

@@ -27,6 +27,7 @@ from viewflow.workflow import chart
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from policies import selectors as policy_selectors
 from policies.models import Programme
 from workflow import inbox, services
 from workflow.errors import NotFound, PermissionRefused, RuleViolation, TransitionConflict
@@ -69,7 +70,7 @@ def download(content: bytes, *, content_type: str, filename: str) -> HttpRespons
 
 
 def current_programme() -> Programme | None:
-    return Programme.objects.filter(accepts_declarations=True).order_by("-year", "code").first()
+    return policy_selectors.current_programme()  # the one marked current (issue 22), else the latest open
 
 
 def programme_or_404(code: str | None) -> Programme:
