@@ -84,7 +84,7 @@ class RuleGroup:
 # only by a dated, audited amendment (ProgrammeAmendment), never in place.
 LOCKED_RULES: dict[str, RuleGroup] = {
     group.key: group for group in (
-        RuleGroup("window", "申报截止日期与活动时间", ("declaration_due_date", "window_first_month", "window_last_month")),
+        RuleGroup("window", "年度、申报截止日期与活动时间", ("year", "declaration_due_date", "window_first_month", "window_last_month")),
         RuleGroup("forms", "活动形式及举办时须登记的事项", ("forms",)),
         RuleGroup("banner", "会标规则", ("banner_templates", "forbidden_banner_names")),
         RuleGroup("indicators", "考核指标及权重", ("indicators",)),

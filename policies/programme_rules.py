@@ -88,6 +88,10 @@ def _number(value) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+def _day(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _shown(number: Decimal) -> str:
     return f"{number.normalize():f}"
 
@@ -161,8 +165,8 @@ def check_deadline_date(due: dt.date | None, *, year: int | None, first_month: i
         if due > latest:
             return [Problem(
                 "declaration_due_date",
-                f"申报截止日期（{due:%Y年%m月%d日}）晚于活动开始的{year}年{first_month}月：各单位须在活动开展前申报，"
-                f"截止日期最迟为{latest:%Y年%m月%d日}。",
+                f"申报截止日期（{_day(due)}）晚于活动开始的{year}年{first_month}月：各单位须在活动开展前申报，"
+                f"截止日期最迟为{_day(latest)}。",
                 "due_date_after_window",
             )]
     return []

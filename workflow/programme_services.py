@@ -55,7 +55,7 @@ def submitted_count(programme: Programme) -> int:
 
 
 def _lock(programme: Programme) -> Programme:
-    return Programme.objects.select_for_update().select_related("parent").get(pk=programme.pk)
+    return Programme.objects.select_for_update(of=("self",)).select_related("parent").get(pk=programme.pk)
 
 
 def _frozen(programme: Programme) -> bool:
@@ -211,7 +211,7 @@ def programme_amend(
     if effective_on is None:
         problems.append(Problem("effective_on", "请填写生效日期。", "effective_on_required"))
     elif effective_on > today:
-        problems.append(Problem("effective_on", f"修订自记录之时起执行，生效日期不能晚于今天（{today:%Y年%m月%d日}）。", "effective_on_future"))
+        problems.append(Problem("effective_on", f"修订自记录之时起执行，生效日期不能晚于今天（{today.year}年{today.month}月{today.day}日）。", "effective_on_future"))
     elif effective_on.year < programme.year - 1:
         problems.append(Problem("effective_on", f"生效日期应在{programme.year - 1}年以后。", "effective_on_too_early"))
     if problems:

@@ -229,7 +229,7 @@ def programme_action(request, code: str, action: str):
     warnings = []
     due = programme.declaration_due_date
     if action == "open" and due and due < timezone.now().astimezone(SHANGHAI).date():
-        warnings.append(f"申报截止日期{due:%Y年%m月%d日}已过：开放后各单位可以填报，但须经区政务公开办批准延期才能报送。")
+        warnings.append(f"申报截止日期{due.year}年{due.month}月{due.day}日已过：开放后各单位可以填报，但须经区政务公开办批准延期才能报送。")
     return render(request, "programmes/confirm.html", {
         "programme": programme, "title": title, "button": button, "explain": explain,
         "problems": problems, "warnings": warnings, "cancel_url": reverse("workflow:programme", args=[programme.code]),
