@@ -33,6 +33,7 @@ from django.template import engines
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from viewflow.workflow.models import Process, Task
 
 from units import admin as units_admin
 from units.models import Unit, UnitRoleGroup
@@ -40,7 +41,8 @@ from units.roles import OFFICE_GROUP_NAMES, UNIT_ROLES, Role
 from workflow import flows, services
 from workflow.errors import RuleViolation, ServiceError
 from workflow.models import AuditCheckpoint, AuditEvent, DeadlineExtension, Declaration, ScheduleVersion
-from workflow.permissions import REVIEW, is_assessor
+from workflow.permissions import EVENT_LABELS, REVIEW, is_assessor
+from workflow.reports import state_label
 from workflow.roles import ADMIN_GROUP_NAME, may_manage_roles, role_grant, role_revoke
 from workflow.roster import roster_import
 
@@ -403,7 +405,7 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "created_at", "action", "actor", "unit", "declaration_link", "from_state", "to_state", "reason")
+    list_display = ("id", "created_at", "action_label", "actor", "unit", "declaration_link", "from_label", "to_label", "reason")
     list_filter = ("action", "unit")
     search_fields = ("declaration__id",)
     search_help_text = "按申报编号查找（输入数字）。"
@@ -413,6 +415,18 @@ class AuditEventAdmin(ReadOnlyAdmin):
     @admin.display(description="申报")
     def declaration_link(self, obj):
         return f"#{obj.declaration_id}" if obj.declaration_id else "—"
+
+    @admin.display(description="操作", ordering="action")
+    def action_label(self, obj):
+        return EVENT_LABELS.get(obj.action, obj.action)
+
+    @admin.display(description="原状态")
+    def from_label(self, obj):
+        return state_label(obj.from_state) if obj.from_state else "—"
+
+    @admin.display(description="新状态")
+    def to_label(self, obj):
+        return state_label(obj.to_state) if obj.to_state else "—"
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip().lstrip("#")
@@ -444,3 +458,52 @@ class ScheduleVersionAdmin(ReadOnlyAdmin):
     def entry_count(self, obj):
         return len(obj.entries or [])
 
+
+
+# ====================================================================== viewflow's tables
+
+admin.site.unregister(Process)
+admin.site.unregister(Task)
+
+
+class ViewflowTableAdmin(ReadOnlyAdmin):
+    """viewflow's own tables, read-only and in Chinese (its admin shows untranslated fields,
+    and lets a process or task be edited past the services)."""
+
+    noun = ""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        title = f"{self.noun}#{obj.pk}（{obj.get_status_display()}）" if obj else ""
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "original": title, "subtitle": title})
+
+
+@admin.register(Process)
+class ProcessAdmin(ViewflowTableAdmin):
+    """A process moves only through its tasks."""
+
+    noun = "流程"
+    list_display = ("id", "created", "status", "declaration_link", "finished")
+    list_filter = ("status",)
+    fields = ("flow_class", "status", "created", "finished", "declaration_link")
+    readonly_fields = fields
+
+    @admin.display(description="申报")
+    def declaration_link(self, obj):
+        return f"#{obj.artifact_object_id}" if obj.artifact_object_id else "—"
+
+
+@admin.register(Task)
+class TaskAdmin(ViewflowTableAdmin):
+    """Tasks are done on the task pages."""
+
+    noun = "任务"
+    list_display = ("id", "created", "process", "flow_task", "status", "owner", "finished")
+    list_filter = ("status",)
+    list_select_related = ("process", "owner")
+    fields = ("process", "flow_task", "flow_task_type", "status", "owner", "created", "assigned", "started", "finished", "previous_tasks")
+    readonly_fields = fields
+
+    @admin.display(description="前序任务")
+    def previous_tasks(self, obj):
+        return "、".join(f"#{t.pk}" for t in obj.previous.all()) or "—"
