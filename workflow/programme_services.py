@@ -123,8 +123,8 @@ def programme_copy(*, programme: Programme, by, code: str | None = None, year: i
     """复制为新一年度: every rule copied, dates moved by the years between, the parent kept,
     not open for declarations and not current until the office says so."""
     _require(by, add=True)
-    if year is not None and (not isinstance(year, int) or year <= programme.year):
-        raise RuleViolation.single("year", f"新年度须晚于{programme.year}年。", "year_not_later")
+    if year is not None and (not isinstance(year, int) or not programme.year < year <= 2100):
+        raise RuleViolation.single("year", f"新年度须晚于{programme.year}年，且不晚于2100年。", "year_not_later")
     values = data.next_year_values(data.values_of(programme), year=year)
     if code:
         values["code"] = code

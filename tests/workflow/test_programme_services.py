@@ -70,6 +70,9 @@ def test_copying_twice_into_the_same_year_is_refused_in_chinese(world, year_2024
     refused(lambda: ps.programme_copy(programme=world.programme, by=world.administrator),
             field="code", message="已有代码为“kaifu-2024”的实施方案，请换一个代码。")
     assert Programme.objects.count() == before
+    for year in (2023, 10**9):
+        refused(lambda year=year: ps.programme_copy(programme=world.programme, by=world.administrator, year=year),
+                field="year", message="新年度须晚于2023年，且不晚于2100年。")
     later = ps.programme_copy(programme=world.programme, by=world.administrator, code="kaifu-2025", year=2025)
     assert (later.year, later.declaration_due_date) == (2025, dt.date(2025, 4, 3))
 

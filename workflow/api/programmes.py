@@ -172,7 +172,7 @@ class ProgrammeListView(GenericAPIView):
 
     serializer_class = ProgrammeSerializer
 
-    @extend_schema(responses={200: ProgrammeSerializer(many=True), **errors(401, 403)})
+    @extend_schema(responses={200: ProgrammeSerializer(many=True), **errors(401, 403, 404)})  # 404: a page past the end
     def get(self, request):
         _admin(request)
         page = self.paginate_queryset(Programme.objects.select_related("parent").order_by("-year", "code"))
