@@ -200,13 +200,18 @@ def check_choice_list(name: str, items, *, required: bool) -> list[Problem]:
             problems.append(Problem(f"{name}.{n}.label", f"{where}：名称“{label}”与第{labels[label]}项重复。", "label_duplicate"))
         else:
             labels[label] = n
-        if not ITEM_CODE.match(code):
-            problems.append(Problem(f"{name}.{n}.code", f"{where}：代码“{code}”不符合要求，代码{ITEM_CODE_RULE}。", "code_invalid"))
-        elif code in codes:
-            problems.append(Problem(f"{name}.{n}.code", f"{where}：代码“{code}”与第{codes[code]}项重复，每项代码须唯一。", "code_duplicate"))
-        else:
-            codes[code] = n
+        problems += _code_problems(code, at=f"{name}.{n}", which=where, seen=codes, position=n)
     return problems
+
+
+def _code_problems(code: str, *, at: str, which: str, seen: dict[str, int], position: int, counter: str = "项") -> list[Problem]:
+    """A list item's code: well formed, and not used by an earlier item (`seen`: code → position)."""
+    if not ITEM_CODE.match(code):
+        return [Problem(f"{at}.code", f"{which}：代码“{code}”不符合要求，代码{ITEM_CODE_RULE}。", "code_invalid")]
+    if code in seen:
+        return [Problem(f"{at}.code", f"{which}：代码“{code}”与第{seen[code]}{counter}重复，每{counter}代码须唯一。", "code_duplicate")]
+    seen[code] = position
+    return []
 
 
 def check_forms(forms, *, categories: Sequence[str]) -> list[Problem]:
@@ -243,12 +248,7 @@ def check_forms(forms, *, categories: Sequence[str]) -> list[Problem]:
                 problems.append(Problem(f"{at}.label", f"{which}：名称不能超过100个字。", "label_too_long"))
             if fact.get("type") not in FACT_TYPES:
                 problems.append(Problem(f"{at}.type", f"{which}：类型须为{'或'.join(FACT_TYPES.values())}。", "fact_type_invalid"))
-            if not ITEM_CODE.match(code):
-                problems.append(Problem(f"{at}.code", f"{which}：代码“{code}”不符合要求，代码{ITEM_CODE_RULE}。", "code_invalid"))
-            elif code in codes:
-                problems.append(Problem(f"{at}.code", f"{which}：代码“{code}”与第{codes[code]}个登记事项重复。", "code_duplicate"))
-            else:
-                codes[code] = m
+            problems += _code_problems(code, at=at, which=which, seen=codes, position=m, counter="个登记事项")
     return problems
 
 

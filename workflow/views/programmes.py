@@ -20,8 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from policies import programme_data as data
-from policies.editor import Editor
-from policies.editor.sections import SECTIONS
+from policies.editor import SECTIONS, Editor
 from policies.models import Programme
 from policies.programme_rules import banner_preview
 from policies.rules import SHANGHAI
@@ -82,30 +81,39 @@ def programme_detail(request, code: str):
 
 # ------------------------------------------------------------------ the editor
 
-def _editor_page(request, editor: Editor, *, programme: Programme | None, title: str, frozen: set[str], preview=None):
+def _save(editor: Editor, save):
+    """Validate the forms and call `save(values)` (a service); its refusals go next to their
+    fields. What the service returned, or None when something was refused."""
+    if not editor.is_valid():
+        return None
+    values = editor.changed_values()
+    if editor.has_errors():
+        return None
+    try:
+        return save(values)
+    except RuleViolation as violation:
+        editor.show(violation.problems)
+    except TransitionConflict as conflict:
+        editor.errors.append(conflict.message)
+    return None
+
+
+def _editor_page(request, editor: Editor, save, *, programme: Programme | None, title: str, done: str):
+    """The editor: a POST saves through `save` (a 预览 POST only redraws the preview)."""
+    if request.method == "POST" and "_preview" not in request.POST:
+        saved = _save(editor, save)
+        if saved is not None:
+            messages.success(request, done)
+            return redirect("workflow:programme", code=saved.code)
+        messages.error(request, "未保存：请按提示修改标红的项目。")
     return render(request, "programmes/editor.html", {
-        "editor": editor, "programme": programme, "title": title, "frozen": frozen,
-        "preview": preview if preview is not None else editor.preview(),
-        "submitted": services.submitted_count(programme) if programme and programme.pk else 0,
+        "editor": editor, "programme": programme, "title": title, "frozen": editor.frozen, "preview": editor.preview(),
+        "submitted": services.submitted_count(programme) if programme else 0,
     })
 
 
-def _save(request, editor: Editor, save) -> bool:
-    """Validate the forms, call `save(values)`; refusals go next to their fields. True when saved."""
-    if not editor.is_valid():
-        return False
-    values = editor.changed_values()
-    if editor.has_errors():
-        return False
-    try:
-        save(values)
-    except RuleViolation as violation:
-        editor.show(violation.problems)
-        return False
-    except TransitionConflict as conflict:
-        editor.errors.append(conflict.message)
-        return False
-    return True
+def _posted(request):
+    return request.POST if request.method == "POST" else None
 
 
 @login_required
@@ -113,41 +121,23 @@ def _save(request, editor: Editor, save) -> bool:
 def programme_edit(request, code: str):
     programme = _programme(code)
     _require_editor(request.user)
-    frozen = _frozen_rules(programme)
-    values = data.values_of(programme)
-    editor = Editor(values=values, data=request.POST if request.method == "POST" else None, programme=programme, frozen=frozen)
-    title = f"编辑实施方案：{programme.name}"
-    if request.method == "POST" and "_preview" not in request.POST:
-        saved = {}
-
-        def save(values):
-            saved["programme"] = services.programme_update(programme=programme, by=request.user, values=values)
-
-        if _save(request, editor, save):
-            messages.success(request, "已保存实施方案（已记入审计日志）。")
-            return redirect("workflow:programme", code=saved["programme"].code)
-        messages.error(request, "未保存：请按提示修改标红的项目。")
-    return _editor_page(request, editor, programme=programme, title=title, frozen=frozen)
+    editor = Editor(values=data.values_of(programme), data=_posted(request), programme=programme, frozen=_frozen_rules(programme))
+    return _editor_page(
+        request, editor, lambda values: services.programme_update(programme=programme, by=request.user, values=values),
+        programme=programme, title=f"编辑实施方案：{programme.name}", done="已保存实施方案（已记入审计日志）。",
+    )
 
 
 @login_required
 @service_errors
 def programme_new(request):
     _require_editor(request.user, add=True)
-    blank = Programme(is_open=False)
-    values = {**data.values_of(blank), "year": timezone.now().astimezone(SHANGHAI).year, "accepts_declarations": True}
-    editor = Editor(values=values, data=request.POST if request.method == "POST" else None)
-    if request.method == "POST" and "_preview" not in request.POST:
-        saved = {}
-
-        def save(values):
-            saved["programme"] = services.programme_create(values=values, by=request.user)
-
-        if _save(request, editor, save):
-            messages.success(request, "已新建实施方案（尚未开放申报）。")
-            return redirect("workflow:programme", code=saved["programme"].code)
-        messages.error(request, "未保存：请按提示修改标红的项目。")
-    return _editor_page(request, editor, programme=None, title="新建实施方案", frozen=set())
+    values = {**data.values_of(Programme()), "year": timezone.now().astimezone(SHANGHAI).year, "accepts_declarations": True}
+    return _editor_page(
+        request, Editor(values=values, data=_posted(request)),
+        lambda values: services.programme_create(values=values, by=request.user),
+        programme=None, title="新建实施方案", done="已新建实施方案（尚未开放申报）。",
+    )
 
 
 class AmendmentForm(forms.Form):
@@ -165,16 +155,14 @@ def programme_amend(request, code: str, rule: str):
     group = data.LOCKED_RULES.get(rule)
     if group is None:
         raise Http404("没有这项可修订的规则。")
-    bound = request.POST if request.method == "POST" else None
-    editor = Editor(values=data.values_of(programme), data=bound, programme=programme, rule=rule)
-    today = timezone.now().astimezone(SHANGHAI).date()
-    form = AmendmentForm(bound, initial={"effective_on": today})
+    editor = Editor(values=data.values_of(programme), data=_posted(request), programme=programme, rule=rule)
+    form = AmendmentForm(_posted(request), initial={"effective_on": timezone.now().astimezone(SHANGHAI).date()})
     if request.method == "POST" and "_preview" not in request.POST:
         form_ok = form.is_valid()
 
-        def save(values):
+        def amend(values):
             try:
-                services.programme_amend(
+                return services.programme_amend(
                     programme=programme, by=request.user, rule=rule, values=values,
                     reason=form.cleaned_data["reason"], effective_on=form.cleaned_data["effective_on"],
                 )
@@ -184,7 +172,7 @@ def programme_amend(request, code: str, rule: str):
                         form.add_error(problem.field, problem.message)
                 raise RuleViolation([p for p in violation.problems if p.field not in form.fields]) from None
 
-        if form_ok and _save(request, editor, save):
+        if form_ok and _save(editor, amend) is not None:
             messages.success(request, f"已记录规则修订：{group.label}（已记入审计日志，并在方案页公布）。")
             return redirect("workflow:programme", code=programme.code)
         editor.is_valid()  # its field errors, also when the reason or date was malformed
