@@ -4,18 +4,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from policies.models import Programme, ProgrammeAmendment
 from policies.programme_data import FIELD_LABELS, LOCKED_RULES, describe
 
 
 def current_programme() -> Programme | None:
     """The year the navigation opens: the programme marked current; else the latest one open
-    for declarations; else the latest one that accepts declarations at all."""
-    accepting = Programme.objects.filter(accepts_declarations=True)
+    for declarations; else the latest that accepts declarations at all. One query."""
     return (
-        Programme.objects.filter(is_current=True).first()
-        or accepting.filter(is_open=True).order_by("-year", "code").first()
-        or accepting.order_by("-year", "code").first()
+        Programme.objects.filter(Q(is_current=True) | Q(accepts_declarations=True))
+        .order_by("-is_current", "-is_open", "-year", "code")
+        .first()
     )
 
 
