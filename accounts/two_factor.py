@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from units.roles import OFFICE_ROLE_PERMISSIONS
+from workflow import audit
 
 ADMINISTRATOR = "administrator"  # anyone who may enter /admin/
 API_REFUSAL = "需要先完成双因素认证：请在页面上输入验证器应用中的动态验证码。"
@@ -61,3 +63,12 @@ class TwoFactorMiddleware:
             target = "accounts:two_factor" if confirmed_device(user) else "accounts:two_factor_setup"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+def reset(*, user, by) -> int:
+    """An administrator clears a person's authenticator (a lost phone): at the next login they bind a
+    new one. Audited; returns how many devices were removed."""
+    with transaction.atomic():
+        removed, _ = TOTPDevice.objects.filter(user=user).delete()
+        audit.record(action="otp_reset", actor=by, changed={"user": user.username, "devices": removed})
+    return removed

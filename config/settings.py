@@ -64,9 +64,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     # Secure baseline (docs/security.md): login lockout, TOTP second factor, CSP header.
-    "axes",
+    "accounts.apps.LockoutConfig",  # django-axes, named in Chinese
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "accounts.apps.TotpConfig",  # django_otp.plugins.otp_totp, named in Chinese
     "units",
     "policies",
     "workflow",

@@ -133,3 +133,16 @@ def test_the_demo_turns_it_off(client, settings, db):
     log_in(client, "boss")
 
     assert client.get("/admin/").status_code == 200
+
+
+def test_an_administrator_resets_a_lost_authenticator_and_it_is_audited(client, world):
+    lost = bound(world.administrator)
+    root = UserFactory(username="root-admin-2fa", is_superuser=True, is_staff=True)
+    client.force_login(root)
+    response = client.post("/admin/auth/user/", {"action": "reset_two_factor", "_selected_action": [world.administrator.pk]},
+                           follow=True)
+    assert "已为1人重置动态验证码，共移除1个验证器" in response.content.decode()
+    assert not TOTPDevice.objects.filter(pk=lost.pk).exists()
+    event = AuditEvent.objects.get(action="otp_reset")
+    assert (event.actor, event.changed) == (root, {"user": world.administrator.username, "devices": 1})
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404  # the device admin (and its keys) is not shown

@@ -3,7 +3,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from workflow.actions import TRANSITIONS
-from workflow.api import views
+from workflow.api import programmes, views
 
 app_name = "api"
 
@@ -18,6 +18,15 @@ urlpatterns = [
     ),
     path("tasks/", views.TaskListView.as_view(), name="tasks"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
+    # issue 22: the programme editor's API (system administrators)
+    path("programmes/", programmes.ProgrammeListView.as_view(), name="programmes"),
+    path("programmes/<str:code>/", programmes.ProgrammeDetailView.as_view(), name="programme"),
+    path("programmes/<str:code>/copy/", programmes.ProgrammeCopyView.as_view(), name="programme-copy"),
+    path("programmes/<str:code>/amendments/", programmes.ProgrammeAmendmentsView.as_view(), name="programme-amendments"),
+    *(
+        path(f"programmes/<str:code>/{name}/", programmes.programme_action_view(name), name=f"programme-{name}")
+        for name in programmes.PROGRAMME_ACTIONS
+    ),
     path("programmes/<str:code>/schedule/", views.ScheduleView.as_view(), name="schedule"),
     path("programmes/<str:code>/schedule.xlsx", views.ScheduleXlsxView.as_view(), name="schedule-xlsx"),
     path("programmes/<str:code>/assessment/", views.AssessmentView.as_view(), name="assessment"),
