@@ -50,7 +50,7 @@ ACTION_LABELS: dict[str, str] = {
 EVENT_LABELS: dict[str, str] = {
     **{str(k): v for k, v in ACTION_LABELS.items()}, "create": "填报", "send_back": "退回填报人",
     "export": "导出", "release_results": "发布考核结果", "grant_role": "授予角色", "revoke_role": "撤销角色",
-    "import_roster": "导入名单",
+    "import_roster": "导入名单", "evidence_publicity": "设置照片是否公开",
 }
 
 REVIEW = "workflow.review_declaration"
@@ -96,6 +96,17 @@ def is_office(user) -> bool:
 
 def is_assessor(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.has_perm(EVALUATE))
+
+
+def may_release(user) -> bool:
+    """The office's reviewers and schedulers release the assessment results (assessors score them)."""
+    return bool(user and user.is_authenticated and user.is_active) and (user.has_perm(REVIEW) or user.has_perm(SCHEDULE))
+
+
+def may_set_evidence_publicity(user, declaration: Declaration) -> bool:
+    """Marking a photo public or private on the public column: the unit's operator or leader, or
+    the office's reviewers and schedulers (assessors change nothing but scores)."""
+    return has_unit_perm(user, PERM_OPERATE, declaration.unit) or may_release(user)
 
 
 def has_unit_perm(user, codename: str, unit: Unit) -> bool:

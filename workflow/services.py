@@ -19,7 +19,7 @@ from policies import holding, rules
 from policies.models import Programme
 from policies.rules import NON_FIELD, Problem
 from units.models import Unit
-from workflow import audit
+from workflow import audit, publication, schedule_versions
 from workflow import evidence as evidence_files
 from workflow.errors import NotFound, RuleViolation, TransitionConflict
 from workflow.models import CONTENT_FIELDS, DeadlineExtension, Declaration, Evidence, ScheduleVersion, State
@@ -159,6 +159,7 @@ def _run(
                 to_state=locked.state, reason=reason, changed=changed, at=at,
             )
             locked.save(update_fields=["state", "updated_at", *fields, *audit.AUDIT_HEAD_FIELDS])
+            publication.after_action(locked, action=action.value, from_state=from_state)
     except ConcurrentTransition:
         raise TransitionConflict("该申报刚刚已被他人处理，请刷新后再操作。") from None
     return locked
@@ -303,22 +304,6 @@ def _months_problems(programme: Programme, months: dict[int, object]) -> list[Pr
     return problems
 
 
-def _snapshot(programme: Programme) -> list[dict]:
-    return [
-        {"declaration": pk, "unit": unit_id, "month": month}
-        for pk, unit_id, month in Declaration.objects.filter(programme=programme, state__in=[State.SCHEDULED])
-        .order_by("scheduled_month", "unit__code").values_list("pk", "unit_id", "scheduled_month")
-    ]
-
-
-def _next_version(programme: Programme, *, by, reason: str = "") -> ScheduleVersion:
-    last = ScheduleVersion.objects.select_for_update().filter(programme=programme).order_by("-number").first()
-    return ScheduleVersion.objects.create(
-        programme=programme, number=(last.number + 1 if last else 1), published_by=by,
-        reason=reason, entries=_snapshot(programme),
-    )
-
-
 def schedule_publish(*, programme: Programme, by, months: dict[int, int] | None = None) -> ScheduleVersion:
     """Publish the 活动计划安排表: every listed reviewed declaration moves to `scheduled`.
 
@@ -349,7 +334,7 @@ def schedule_publish(*, programme: Programme, by, months: dict[int, int] | None 
             audit.record(action="schedule", actor=by, declaration=d, from_state=from_state, to_state=d.state,
                          changed={"scheduled_month": [None, int(month)]})
             d.save(update_fields=["state", "scheduled_month", "updated_at", *audit.AUDIT_HEAD_FIELDS])
-        return _next_version(programme, by=by)
+        return schedule_versions.publish_next(programme, by=by)
 
 
 def declaration_reschedule(*, declaration: Declaration, by, month, reason: str) -> Declaration:
@@ -360,7 +345,7 @@ def declaration_reschedule(*, declaration: Declaration, by, month, reason: str) 
             guard=lambda d: [Problem("month", p.message, p.code) for p in _months_problems(d.programme, {d.pk: month})],
             fields=["scheduled_month"], params={"month": month},
         )
-        _next_version(locked.programme, by=by, reason=(reason or "").strip())
+        schedule_versions.publish_next(locked.programme, by=by, reason=(reason or "").strip())
     return locked
 
 
@@ -481,6 +466,7 @@ def declaration_mark_exemplary(*, declaration: Declaration, by, exemplary: bool 
                      to_state=locked.state, changed={"exemplary": [locked.exemplary, exemplary]})
         locked.exemplary = exemplary
         locked.save(update_fields=["exemplary", "updated_at", *audit.AUDIT_HEAD_FIELDS])
+        publication.after_action(locked, action="mark_exemplary", from_state=locked.state)
     return locked
 
 
