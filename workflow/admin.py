@@ -38,7 +38,7 @@ from policies.models import Programme
 from units import admin as units_admin
 from units.models import Unit, UnitRoleGroup
 from units.roles import OFFICE_GROUP_NAMES, UNIT_ROLES, Role
-from workflow import flows, services
+from workflow import flows, publication, services
 from workflow.errors import RuleViolation, ServiceError
 from workflow.models import AuditCheckpoint, AuditEvent, DeadlineExtension, Declaration, ScheduleVersion
 from workflow.permissions import REVIEW, is_assessor
@@ -265,10 +265,16 @@ class ProgrammeAdmin(admin.ModelAdmin):
             "forms", "focus_topics", "banner_templates", "forbidden_banner_names", "participant_categories",
             "publicity_channels", "assessment_scheme", "clauses")}),
         ("联系人", {"fields": ("contact_name", "contact_phone", "contact_email")}),
+        ("政务公开主题日专栏", {"fields": ("results_public",)}),
     )
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The public column shows the programme's name, labels and (maybe) its results: build its pages again.
+        publication.changed(publication.programme(obj.code), publication.PROGRAMMES)
 
 
 # ====================================================================== declarations

@@ -360,10 +360,9 @@ class AuditCheckpoint(models.Model):
     events = models.PositiveBigIntegerField(default=0)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
-    # The hash over every chain head known at this checkpoint (the union of all checkpoints'
-    # heads so far), and the HMAC-SHA256 of `hash` and `heads_digest` with AUDIT_ANCHOR_KEY,
-    # a key kept outside the database (`workflow.trail.anchors`). Published on the public column.
-    heads_digest = models.CharField(max_length=64, blank=True)
+    # HMAC-SHA256 of `hash` with AUDIT_ANCHOR_KEY, a key kept outside the database
+    # (`workflow.trail.anchors`). `hash` covers the heads that moved and the previous checkpoint's
+    # hash, so it stands for every chain head known so far. Both are published on the public column.
     signature = models.CharField(max_length=64, blank=True)
 
     class Meta:

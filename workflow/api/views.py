@@ -30,11 +30,11 @@ from policies.rules import Problem
 from units.models import Unit
 from workflow import exports, flows, inbox, selectors, services
 from workflow.api import serializers as s
-from workflow.releases import assessment_for
 from workflow.errors import NotFound, PermissionRefused, RuleViolation
 from workflow.evidence import Upload
 from workflow.models import Declaration
 from workflow.permissions import Action, authorize, is_assessor
+from workflow.releases import assessment_for
 
 # ------------------------------------------------------------------ documented errors
 

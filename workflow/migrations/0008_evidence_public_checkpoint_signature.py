@@ -1,9 +1,9 @@
 """Photos marked public for the public column (issue 19); checkpoints signed with a key kept
-outside the database (AUDIT_ANCHOR_KEY) and the hash over every chain head they know.
+outside the database (AUDIT_ANCHOR_KEY).
 
-Adding the two checkpoint columns with a constant default changes no row (no UPDATE reaches
-the append-only trigger); checkpoints taken before this migration stay unsigned and
-`verify_audit` says so."""
+Adding the checkpoint column with a constant default changes no row (no UPDATE reaches the
+append-only trigger); checkpoints taken before this migration stay unsigned and `verify_audit`
+says so."""
 from django.db import migrations, models
 
 
@@ -18,11 +18,6 @@ class Migration(migrations.Migration):
             model_name='evidence',
             name='public',
             field=models.BooleanField(default=False, verbose_name='公开展示'),
-        ),
-        migrations.AddField(
-            model_name='auditcheckpoint',
-            name='heads_digest',
-            field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
             model_name='auditcheckpoint',
