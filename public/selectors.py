@@ -173,16 +173,10 @@ class Publicity:
 
 
 @dataclass(frozen=True)
-class Activity:
-    id: int
+class Activity(PlanRow):
+    """A row of the plan, and what its own page adds once held (and exemplary)."""
+
     programme: ProgrammeRef
-    unit: str
-    theme: str
-    month: int
-    form: str
-    focus: str
-    description: str
-    held: bool
     held_on: dt.date | None = None
     place: str = ""
     participants: tuple[tuple[str, int], ...] = ()

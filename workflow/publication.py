@@ -18,10 +18,11 @@ import time
 from django.core.cache import cache
 from django.db import transaction
 
-from workflow.models import Declaration, State
+from workflow.models import Declaration
+from workflow.selectors import PLACED
 
 # The states in which an activity is on the public column: on the published plan, or later.
-PUBLIC_STATES = (State.SCHEDULED, State.HELD, State.SUMMARIZED, State.EVALUATED)
+PUBLIC_STATES = PLACED
 
 # Scopes without a programme.
 FEED = "feed"  # the RSS and JSON feeds, the embeddable snippet, the sitemap's activity list

@@ -66,3 +66,20 @@ def activities(world, count: int, *, start: int = 0, held: int = 0) -> list:
         services.declaration_hold(declaration=d, by=leader, evidence=evidence(
             world.programme, d.unit, held_on=f"2023-{d.month:02d}-18", participants={"citizen": 9}))
     return [Declaration.objects.get(pk=d.pk) for d in made]
+
+
+@pytest.fixture
+def column_year(world):
+    """Three activities on the plan (one held); 教育局's activity held, summarised and marked
+    exemplary; 卫生健康局's scheduled, then cancelled. Returns (the three, 教育局's)."""
+    from tests.factories import SUMMARY
+    from workflow import services
+    from workflow.models import Declaration
+
+    planned = activities(world, 3, held=1)
+    edu = world.declaration("held")
+    edu = services.declaration_summarize(declaration=edu, by=world.operator, summary=SUMMARY)
+    services.declaration_mark_exemplary(declaration=edu, by=world.scheduler)
+    cancelled = world.declaration("scheduled", unit=world.other_unit, theme="已取消的活动")
+    services.declaration_cancel(declaration=cancelled, by=world.reviewer, reason="撤并")
+    return planned, Declaration.objects.get(pk=edu.pk)

@@ -8,23 +8,12 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from tests.factories import SUMMARY
-from tests.public.conftest import activities
-from workflow import services
-
 CODE = "kaifu-2023"
 
 
 @pytest.fixture
-def news(world):
-    """Three activities scheduled (one held); then 教育局's held, summarised and marked exemplary."""
-    planned = activities(world, 3, held=1)
-    edu = world.declaration("held")
-    edu = services.declaration_summarize(declaration=edu, by=world.operator, summary=SUMMARY)
-    edu = services.declaration_mark_exemplary(declaration=edu, by=world.scheduler)
-    cancelled = world.declaration("scheduled", unit=world.other_unit, theme="已取消的活动")
-    services.declaration_cancel(declaration=cancelled, by=world.reviewer, reason="撤并")
-    return planned, edu
+def news(column_year):
+    return column_year
 
 
 def test_the_rss_feed_lists_scheduled_held_and_exemplary_activities_newest_first(client, news):

@@ -12,7 +12,6 @@ from openpyxl import load_workbook
 
 from policies.models import Programme
 from tests.factories import SUMMARY
-from tests.public.conftest import activities
 from workflow import services
 from workflow.models import Declaration
 from workflow.releases import assessment_release
@@ -66,13 +65,8 @@ def assert_accessible_structure(html: str) -> Outline:
 
 
 @pytest.fixture
-def year(world):
-    """Four activities on the plan (one held), 教育局's activity held, summarised and exemplary."""
-    planned = activities(world, 3, held=1)
-    edu = world.declaration("held")
-    edu = services.declaration_summarize(declaration=edu, by=world.operator, summary=SUMMARY)
-    edu = services.declaration_mark_exemplary(declaration=edu, by=world.scheduler)
-    return planned, Declaration.objects.get(pk=edu.pk)
+def year(column_year):
+    return column_year
 
 
 def test_the_plan_lists_every_activity_by_month_with_the_official_columns(client, year):
@@ -84,16 +78,18 @@ def test_the_plan_lists_every_activity_by_month_with_the_official_columns(client
     for d in [*planned, edu]:
         assert f'href="/gongkai/{CODE}/activities/{d.pk}/"' in html and d.theme in html and d.unit.name in html
     assert "座谈交流" in html and "营商环境" in html  # form and focus topic, as the programme names them
-    assert "第2版" in html and f'href="/gongkai/{CODE}/plan.xlsx"' in html
+    assert "第3版" in html and f'href="/gongkai/{CODE}/plan.xlsx"' in html
+    assert "已取消的活动" not in html  # listed by version 3, cancelled since: never public
 
 
 def test_the_public_spreadsheet_has_no_contact_person_and_no_phone(client, year):
     response = client.get(f"/gongkai/{CODE}/plan.xlsx")
-    assert response.status_code == 200 and 'filename="kaifu-2023-plan-v2.xlsx"' in response["Content-Disposition"]
+    assert response.status_code == 200 and 'filename="kaifu-2023-plan-v3.xlsx"' in response["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert [c.value for c in sheet[2]] == ["序号", "单位", "活动主题", "活动时间（月份）", "活动形式", "重点主题", "活动简介"]
     text = "".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
-    assert "张三" not in text and "0731" not in text and "公开活动000" in text and "（第2版·公开）" in text
+    assert "张三" not in text and "0731" not in text and "公开活动000" in text and "（第3版·公开）" in text
+    assert "已取消的活动" not in text
 
 
 def test_an_activity_page_shows_the_plan_then_the_holding_then_the_experience(client, world, year):
