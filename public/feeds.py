@@ -56,7 +56,9 @@ class ActivityFeed(Feed):
         return [KINDS[item.kind]]
 
 
-rss = cached(lambda: [scope.FEED, scope.PROGRAMMES])(lambda request: ActivityFeed()(request))
+@cached(lambda: [scope.FEED, scope.PROGRAMMES])
+def rss(request):
+    return ActivityFeed()(request)
 
 
 @cached(lambda: [scope.FEED, scope.PROGRAMMES])

@@ -191,11 +191,6 @@ class Activity(PlanRow):
     def participant_total(self) -> int:
         return sum(count for _label, count in self.participants)
 
-    @property
-    def summary(self) -> str:
-        """One line for feeds and link previews."""
-        return self.description[:120]
-
 
 # The declaration columns the column reads: nothing else is fetched.
 _ACTIVITY_FIELDS = (
