@@ -94,7 +94,7 @@ def test_every_page_costs_the_same_few_queries_for_3_and_for_24_activities(clien
     activities(world, 21, start=3, held=7)
     checkpoint()
     assert counts() == few
-    assert max(few.values()) <= 4
+    assert set(few.values()) <= {1, 2, 3, 4}, few  # every page reads the database when built, a few times at most
 
 
 def test_an_activity_page_costs_three_queries_whatever_it_shows(client, planned, django_assert_num_queries):
