@@ -108,6 +108,8 @@ def test_a_citizen_on_a_phone_reads_the_plan_and_an_activity(live_server, year, 
     assert page.inner_text("h1") == d.theme
     image = page.locator("figure img")
     assert image.count() == 1 and "开福区教育局" in image.get_attribute("alt")
+    image.scroll_into_view_if_needed()  # loading="lazy": fetched once near the screen
+    page.wait_for_function("() => { const img = document.querySelector('figure img'); return img.complete && img.naturalWidth > 0; }")
     assert page.evaluate("document.querySelector('figure img').naturalWidth") == 64  # the photo loads
     assert "做法" in page.inner_text("main") and SUMMARY["summary_effect"] in page.inner_text("main")
     assert_readable(page)
