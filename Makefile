@@ -54,6 +54,7 @@ bench-quick: install
 
 check-deploy: install
 	DEBUG=0 SECRET_KEY=check-only-$$(date +%s)-not-a-real-secret-0123456789abcdef ALLOWED_HOSTS=example.gov.cn \
+		AUDIT_ANCHOR_KEY=check-only-anchor-key-not-a-real-secret-0123456789 \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

@@ -21,6 +21,7 @@ from units.roles import OFFICE_ROLE_PERMISSIONS
 from workflow import audit
 
 ADMINISTRATOR = "administrator"  # anyone who may enter /admin/
+PUBLIC_PATHS = ("/gongkai/", "/robots.txt", "/healthz", "/readyz")  # anonymous: no login, so no second factor
 API_REFUSAL = "需要先完成双因素认证：请在页面上输入验证器应用中的动态验证码。"
 
 
@@ -56,6 +57,8 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith(PUBLIC_PATHS):  # never read the session there: the public pages vary by no cookie
+            return self.get_response(request)
         user = request.user
         if user.is_authenticated and required_for(user) and not user.is_verified() and not _exempt(request.path):
             if request.path.startswith("/api/"):

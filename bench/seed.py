@@ -231,11 +231,18 @@ def _people(unit_ids: list[int]) -> dict:
 
 def _schedule(programme: Programme, people: dict) -> None:
     """A published 活动计划安排表 of the first programme: one row per unit (the XLSX export step)."""
-    entries = [
-        {"declaration": pk, "unit": unit_id, "month": 5}
-        for pk, unit_id in Declaration.objects.filter(programme=programme).order_by("unit__code").values_list("pk", "unit_id")
-    ]
-    ScheduleVersion.objects.create(programme=programme, number=1, published_by=people["office"][Role.SCHEDULER], entries=entries)
+    declarations = Declaration.objects.filter(programme=programme).select_related("unit").order_by("unit__code")
+    entries, rows = [], []
+    for d in declarations:
+        entries.append({"declaration": d.pk, "unit": d.unit_id, "month": 5})
+        rows.append({  # the stored rows the export reads (workflow.schedule_versions.ROW_FIELDS)
+            "number": len(rows) + 1, "declaration": d.pk, "unit": d.unit.code, "unit_name": d.unit.name, "theme": d.theme,
+            "month": 5, "form": d.form, "form_label": programme.label("forms", d.form), "focus_topic": d.focus_topic,
+            "focus_label": programme.label("focus_topics", d.focus_topic), "description": d.description,
+            "contact_name": d.contact_name, "contact_phone": d.contact_phone, "state": d.state, "first_version": 1,
+        })
+    ScheduleVersion.objects.create(programme=programme, number=1, published_by=people["office"][Role.SCHEDULER],
+                                   entries=entries, rows=rows)
 
 
 _EVENT_COLUMNS = (

@@ -67,11 +67,13 @@ INSTALLED_APPS = [
     "accounts.apps.LockoutConfig",  # django-axes, named in Chinese
     "django_otp",
     "accounts.apps.TotpConfig",  # django_otp.plugins.otp_totp, named in Chinese
+    "django.contrib.sitemaps",  # the public column's sitemap.xml
     "units",
     "policies",
     "workflow",
     "accounts",
     "ops",
+    "public",  # 政务公开主题日专栏 under /gongkai/ (anonymous)
 ]
 
 MIDDLEWARE = [
@@ -193,6 +195,23 @@ EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("EVIDENCE_MAX_UPLOAD_BYTES", str(
 # Processes that check a large audit trail in parallel (`verify_audit`, the 校验审计链 button;
 # PostgreSQL, from 200,000 events on). 1 checks it in this process.
 AUDIT_VERIFY_WORKERS = int(os.environ.get("AUDIT_VERIFY_WORKERS", str(min(4, os.cpu_count() or 1))))
+# The key that signs the audit checkpoints (HMAC-SHA256, `workflow.trail.anchors`). It lives in
+# the environment, never in the database, so a database superuser who rewrites the trail cannot
+# sign it again. With DEBUG off the server refuses to start without one (32 characters or more,
+# not the SECRET_KEY); the development default below is public and signs nothing that matters.
+AUDIT_ANCHOR_KEY = os.environ.get("AUDIT_ANCHOR_KEY", "")
+if not AUDIT_ANCHOR_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("AUDIT_ANCHOR_KEY must be set when DEBUG is off: it signs the audit checkpoints.")
+    AUDIT_ANCHOR_KEY = "dev-insecure-audit-anchor-key-do-not-use-in-production"
+elif not DEBUG and (len(AUDIT_ANCHOR_KEY) < 32 or AUDIT_ANCHOR_KEY == SECRET_KEY):
+    raise ImproperlyConfigured("AUDIT_ANCHOR_KEY must have at least 32 characters and differ from SECRET_KEY.")
+
+# The public column (/gongkai/, `public/`): how long a built page stays in Django's cache (a
+# service that changes it gives it a new key at once), and the max-age browsers and shared caches
+# in front of the server may keep it without asking again.
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "86400"))
+PUBLIC_MAX_AGE = int(os.environ.get("PUBLIC_MAX_AGE", "60"))
 
 # JSON API under /api/ (DESIGN §8): token or session, authenticated by default, errors
 # from workflow.errors mapped to 400/403/404/409 by one handler.

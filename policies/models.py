@@ -51,7 +51,11 @@ class Programme(models.Model):
     clauses = models.JSONField("条款出处", default=dict, blank=True)
     results_released_at = models.DateTimeField(
         "考核结果发布时间", null=True, blank=True,
-        help_text="区政务公开办发布考核结果后，各单位可查看本单位的得分明细。",
+        help_text="区政务公开办最近一次发布考核结果的时间；各单位看到的是最近一次发布的结果。",
+    )
+    results_public = models.BooleanField(
+        "向公众公开考核结果", default=False,
+        help_text="勾选后，政务公开主题日专栏（/gongkai/）公布最近一次发布的考核排名。",
     )
 
     contact_name = models.CharField("联系人", max_length=50, blank=True)

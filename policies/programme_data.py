@@ -29,6 +29,7 @@ FIELD_LABELS: dict[str, str] = {
     "issued_on": "印发日期",
     "parent": "上级方案",
     "accepts_declarations": "本级单位申报",
+    "results_public": "考核结果在专栏公开",
     "declaration_due_date": "申报截止日期",
     "window_first_month": "活动起始月份",
     "window_last_month": "活动结束月份",
@@ -275,7 +276,7 @@ def describe(field: str, value, values: dict | None = None) -> str:
         return "；".join(_indicator_text(i) for i in value or [] if isinstance(i, dict)) or "（无）"
     if field == "clauses":
         return "；".join(f"{CLAUSE_LABELS.get(k, k)}：{v}" for k, v in (value or {}).items() if v) or "（无）"
-    if field == "accepts_declarations":
+    if field in ("accepts_declarations", "results_public"):
         return "是" if value else "否"
     if value in (None, ""):
         return "（空）"

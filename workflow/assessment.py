@@ -13,13 +13,11 @@ Every point is traceable: each `IndicatorScore` names the audit events it stands
 (the submit event, the approve and any return events, the hold event, …), all of them
 events of that unit.
 
-Units see their own breakdown only after the office releases the results
-(`assessment_release`, audited as "release_results"); the office and assessors see all.
+Releasing the results (a frozen snapshot) and reading what was released live in
+`workflow.releases`: units see the latest release, never this live computation.
 """
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,23 +25,19 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, NamedTuple
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Aggregate, CharField, Max, Min, OuterRef, Subquery
 from django.db.models.functions import Cast
-from django.utils import timezone
 
 from policies.indicators import NONE_, ONE, ZERO, Context, Facts, Indicator, Rule, number, points, rule_for, scheme_indicators
 from policies.models import Programme
 from units.models import Unit
-from units.roles import REVIEW, SCHEDULE
 from workflow import audit
-from workflow.errors import NotFound, PermissionRefused
 from workflow.models import AuditEvent, DeadlineExtension, Declaration, State
-from workflow.permissions import is_office
-from workflow.selectors import units_expected_to_declare, units_of
+from workflow.selectors import units_expected_to_declare
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
+    pass
 
 NOT_DECLARED = "未申报"
 
@@ -345,81 +339,6 @@ def assess_programme(programme: Programme, *, unit_ids: Sequence[int] | None = N
         indicators=indicators, max_total=sum((i.weight for i in indicators if i.known), ZERO),
         units=tuple(units), problems=problems,
     )
-
-
-# ------------------------------------------------------------------ release (service) and reading (selector)
-
-RELEASE_ACTION = "release_results"
-
-
-def may_release(user: User) -> bool:
-    return bool(user and user.is_authenticated and user.is_active) and (user.has_perm(REVIEW) or user.has_perm(SCHEDULE))
-
-
-def assessment_release(*, programme: Programme, by: User, now: dt.datetime | None = None) -> Programme:
-    """The office (reviewer or scheduler) releases the results: units may now see their breakdown.
-
-    Audited on the global chain with the digest and every unit's total as released, so a
-    later change of the numbers is visible against this event. Releasing twice is a no-op.
-    """
-    if not may_release(by):
-        raise PermissionRefused("只有区政务公开办审核或统筹人员可以发布考核结果。")
-    with transaction.atomic():
-        locked = Programme.objects.select_for_update().get(pk=programme.pk)
-        if locked.results_released_at is None:
-            at = now or timezone.now()
-            board = assess_programme(locked)
-            audit.record(
-                action=RELEASE_ACTION, actor=by, programme=locked, at=at,
-                changed={
-                    "results_released_at": [None, at], "digest": board.digest(),
-                    "totals": {row.unit_code: str(row.total) for row in board.units},
-                },
-            )
-            locked.results_released_at = at
-            locked.save(update_fields=["results_released_at"])
-    programme.results_released_at = locked.results_released_at
-    return locked
-
-
-NOT_RELEASED = "区政务公开办尚未发布本年度考核结果。"
-
-
-def assessment_for(user: User, programme: Programme, unit: Unit | int | None = None) -> Scoreboard:
-    """What `user` may see of the programme's assessment.
-
-    Office people and assessors: every unit (or just `unit`). A unit's people: their own
-    unit(s) only, and only once the results are released. Anything else — another
-    unit, an unknown unit, before release — is NotFound (404), like every object one may
-    not see.
-    """
-    if not (user and user.is_authenticated and user.is_active):
-        raise NotFound()
-    unit_id = unit.pk if isinstance(unit, Unit) else unit
-    if unit_id is not None:
-        try:
-            unit_id = int(unit_id)
-        except (TypeError, ValueError):
-            raise NotFound() from None
-    if is_office(user):
-        wanted = None
-    else:
-        mine = set(units_of(user).values_list("pk", flat=True))
-        if not mine or (unit_id is not None and unit_id not in mine):
-            raise NotFound()
-        released = Programme.objects.filter(pk=programme.pk).values_list("results_released_at", flat=True).first()
-        if released is None:
-            raise NotFound(NOT_RELEASED)
-        wanted = mine
-    board = assess_programme(programme)
-    if unit_id is not None:
-        wanted = {unit_id}
-    if wanted is None:
-        return board
-    rows = tuple(row for row in board.units if row.unit_id in wanted)
-    if not rows:
-        raise NotFound()
-    return dataclasses.replace(board, units=rows)
 
 
 def indicator_scores_for(declaration: Declaration) -> tuple[IndicatorScore, ...]:

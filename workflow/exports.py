@@ -35,9 +35,12 @@ if TYPE_CHECKING:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 COLUMNS = ("序号", "单位", "活动主题", "活动时间（月份）", "活动形式", "活动简介", "联系人", "联系电话")
+# The public column's copy (政务公开主题日专栏): no person's name, no phone number.
+PUBLIC_COLUMNS = ("序号", "单位", "活动主题", "活动时间（月份）", "活动形式", "重点主题", "活动简介")
 # Character widths that print on one landscape A4 page (fit to width) without cutting a column.
-WIDTHS = (6, 22, 28, 10, 11, 46, 9, 15)
-CENTRED = {"序号", "活动时间（月份）", "活动形式", "联系人"}
+WIDTHS = {"序号": 6, "单位": 22, "活动主题": 28, "活动时间（月份）": 10, "活动形式": 11, "重点主题": 14, "活动简介": 46,
+          "联系人": 9, "联系电话": 15}
+CENTRED = {"序号", "活动时间（月份）", "活动形式", "重点主题", "联系人"}
 FORM_COLUMNS = ("序号", "活动主题", "活动时间（月份）", "活动形式", "活动简介")  # the notice's 附表
 FORM_WIDTHS_CM = (1.5, 6.0, 3.0, 3.0, 12.0)
 BODY_FONT = "仿宋_GB2312"
@@ -83,21 +86,8 @@ def declaration_form_title(programme: Programme) -> str:
 
 
 def rows(version: ScheduleVersion) -> list[dict]:
-    entries = version.entries or []
-    declarations = Declaration.objects.select_related("unit").in_bulk([e["declaration"] for e in entries])
-    programme = version.programme
-    result = []
-    for entry in entries:
-        d = declarations.get(entry["declaration"])
-        if d is None:
-            continue
-        result.append({
-            "number": len(result) + 1, "declaration": d.pk, "unit": d.unit.code, "unit_name": d.unit.name,
-            "theme": d.theme, "month": entry["month"], "form": d.form, "form_label": programme.label("forms", d.form),
-            "description": d.description, "contact_name": d.contact_name, "contact_phone": d.contact_phone,
-            "state": d.state,
-        })
-    return result
+    """The version's rows as stored when it was published (`workflow.schedule_versions`)."""
+    return [dict(row) for row in version.rows or []]
 
 
 def schedule_filename(version: ScheduleVersion) -> str:
@@ -117,9 +107,21 @@ def printable(value) -> str:
 
 def export_xlsx(version: ScheduleVersion, *, by: User) -> bytes:
     """The official spreadsheet of `version` (with `.title` and `.rows`); records the export.
+    Call inside a transaction."""
+    content = schedule_workbook(title=version.title, number=version.number, rows=version.rows)
+    audit.record(
+        action="export", actor=by, programme=version.programme,
+        changed={"file": "schedule.xlsx", "version": version.number, "rows": len(version.rows)},
+    )
+    return content
 
-    Row 1 is the title, row 2 the official columns; both repeat on every printed page,
-    which is landscape A4 fitted to one page wide. Call inside a transaction.
+
+def schedule_workbook(*, title: str, number: int, rows: list[dict], columns: tuple[str, ...] = COLUMNS) -> bytes:
+    """The 活动计划安排表 as an XLSX file: `rows` (stored version rows) under `columns`.
+
+    Row 1 is the title, row 2 the columns; both repeat on every printed page, which is
+    landscape A4 fitted to one page wide. The public column passes `PUBLIC_COLUMNS` (no
+    contact person, no phone number).
     """
     book = Workbook()
     sheet = book.active
@@ -129,27 +131,29 @@ def export_xlsx(version: ScheduleVersion, *, by: User) -> bytes:
     wrap = Alignment(wrap_text=True, vertical="center")
     centred = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
-    sheet.append([version.title])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     sheet["A1"].font = Font(name=TITLE_FONT, bold=True, size=16)
     sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[1].height = 36
-    sheet.append(list(COLUMNS))
+    sheet.append(list(columns))
     for cell in sheet[2]:
         cell.font, cell.alignment, cell.border = Font(name="黑体", bold=True, size=11), centred, border
-    for row in version.rows:
+    for row in rows:
         theme = row["theme"] if row["state"] != "cancelled" else f"{row['theme']}（已取消）"
-        sheet.append([row["number"], *(printable(v) for v in (
-            row["unit_name"], theme, f"{row['month']}月", row["form_label"],
-            row["description"], row["contact_name"], row["contact_phone"],
-        ))])
-        for column, cell in zip(COLUMNS, sheet[sheet.max_row], strict=True):
+        values = {
+            "序号": row["number"], "单位": row["unit_name"], "活动主题": theme, "活动时间（月份）": f"{row['month']}月",
+            "活动形式": row["form_label"], "重点主题": row.get("focus_label", ""), "活动简介": row["description"],
+            "联系人": row["contact_name"], "联系电话": row["contact_phone"],
+        }
+        sheet.append([values[column] if column == "序号" else printable(values[column]) for column in columns])
+        for column, cell in zip(columns, sheet[sheet.max_row], strict=True):
             if column != "序号":
                 cell.data_type = "s"  # text typed by units is never a formula (=HYPERLINK(…) stays text)
             cell.font, cell.border = Font(name=BODY_FONT, size=11), border
             cell.alignment = centred if column in CENTRED else wrap
-    for index, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS[column]
 
     sheet.freeze_panes = "A3"
     sheet.print_title_rows = "1:2"
@@ -160,14 +164,10 @@ def export_xlsx(version: ScheduleVersion, *, by: User) -> bytes:
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
-    sheet.oddHeader.right.text = f"第{version.number}版"
+    sheet.oddHeader.right.text = f"第{number}版"
 
     buffer = io.BytesIO()
     book.save(buffer)
-    audit.record(
-        action="export", actor=by, programme=version.programme,
-        changed={"file": "schedule.xlsx", "version": version.number, "rows": len(version.rows)},
-    )
     return buffer.getvalue()
 
 

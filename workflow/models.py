@@ -268,6 +268,9 @@ class Evidence(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上传人")
     uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+    # Shown on the public column (`public/`) once the activity is held; only photos, only by
+    # `workflow.publicity.evidence_set_public` (audited). Off by default.
+    public = models.BooleanField("公开展示", default=False)
 
     class Meta:
         verbose_name = "举办证据"
@@ -355,6 +358,10 @@ class AuditCheckpoint(models.Model):
     events = models.PositiveBigIntegerField("事件数", default=0)
     prev_hash = models.CharField("前一检查点哈希", max_length=64)
     hash = models.CharField("哈希", max_length=64, unique=True)
+    # HMAC-SHA256 of `hash` with AUDIT_ANCHOR_KEY, a key kept outside the database
+    # (`workflow.trail.anchors`). `hash` covers the heads that moved and the previous checkpoint's
+    # hash, so it stands for every chain head known so far. Both are published on the public column.
+    signature = models.CharField("签名", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "审计检查点"
@@ -366,10 +373,12 @@ class AuditCheckpoint(models.Model):
 
 
 class ScheduleVersion(models.Model):
-    """A published 活动计划安排表: a snapshot of every scheduled declaration's month.
+    """A published 活动计划安排表: a snapshot of the whole plan (`workflow.schedule_versions`).
 
     Publishing makes version 1; every later change (a reschedule, more declarations)
-    makes the next version. Versions are never edited.
+    makes the next version. Each version lists every activity on the schedule or later
+    (scheduled, held, summarized, evaluated) and stores its rows, every column of the
+    official spreadsheet, when it is published. Versions are never edited.
     """
 
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="schedule_versions", verbose_name="实施方案")
@@ -378,6 +387,7 @@ class ScheduleVersion(models.Model):
     published_at = models.DateTimeField("发布时间", default=timezone.now)
     reason = models.TextField("调整理由", blank=True)
     entries = models.JSONField("安排", default=list)  # [{"declaration": id, "unit": id, "month": m}]
+    rows = models.JSONField("安排表内容", default=list)  # the spreadsheet's rows as published (schedule_versions.ROW_FIELDS)
 
     class Meta:
         verbose_name = "活动计划安排表"
@@ -387,6 +397,36 @@ class ScheduleVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme.name} 第{self.number}版"
+
+
+class AssessmentRelease(models.Model):
+    """One release of a programme's assessment results (第N次发布): a frozen snapshot.
+
+    Written only by `workflow.releases.assessment_release`; never edited (PostgreSQL refuses
+    UPDATE and DELETE, migration 0009). What units (pages, API) and the public column see is
+    the latest release, never a live computation: a later evaluation changes the next release.
+    """
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="releases", verbose_name="实施方案")
+    number = models.PositiveIntegerField("发布次序")
+    released_at = models.DateTimeField("发布时间")
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="发布人")
+    digest = models.CharField("快照摘要（SHA-256）", max_length=64)
+    board = models.JSONField("考核结果快照")  # Scoreboard.as_dict(): totals, ranks, points, basis, event ids
+    events = models.JSONField("得分依据的审计事件", default=dict)  # {"<id>": {at, action, label, actor, reason}}
+    changes = models.JSONField("与上次发布相比的变化", default=list)  # releases.changes_between
+    units = models.PositiveIntegerField("单位数", default=0)
+    not_evaluated = models.PositiveIntegerField("发布时尚未评估的单位数", default=0)
+    audit_event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="+", verbose_name="审计事件")
+
+    class Meta:
+        verbose_name = "考核结果发布"
+        verbose_name_plural = "考核结果发布"
+        ordering = ["programme", "number"]
+        constraints = [models.UniqueConstraint(fields=["programme", "number"], name="one_release_number")]
+
+    def __str__(self) -> str:
+        return f"{self.programme.name} 第{self.number}次发布"
 
 
 # ------------------------------------------------------------------ the viewflow process

@@ -44,6 +44,17 @@ def is_assessor(user: User) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.has_perm(EVALUATE))
 
 
+def may_release(user: User) -> bool:
+    """The office's reviewers and schedulers release the assessment results (assessors score them)."""
+    return bool(user and user.is_authenticated and user.is_active) and (user.has_perm(REVIEW) or user.has_perm(SCHEDULE))
+
+
+def may_set_evidence_publicity(user: User, declaration: Declaration) -> bool:
+    """Marking a photo public or private on the public column: the unit's operator or leader, or
+    the office's reviewers and schedulers (assessors change nothing but scores)."""
+    return has_unit_perm(user, PERM_OPERATE, declaration.unit) or may_release(user)
+
+
 def has_unit_perm(user: User, codename: str, unit: Unit) -> bool:
     """The unit permission, held through one of the unit's role groups (guardian group object
     permissions). Superuser status is not a unit role: nobody seals for a unit or sees its

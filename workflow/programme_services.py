@@ -24,7 +24,7 @@ from policies import programme_data as data
 from policies.models import Programme, ProgrammeAmendment
 from policies.programme_rules import check_programme, check_ready_to_open
 from policies.rules import NON_FIELD, SHANGHAI, Problem
-from workflow import audit
+from workflow import audit, publication
 from workflow.errors import PermissionRefused, RuleViolation, TransitionConflict
 from workflow.models import Declaration, State
 
@@ -99,7 +99,9 @@ def _parent(code, programme: Programme | None) -> tuple[Programme | None, list[P
 
 
 def _record(action: str, *, by, programme: Programme, changed: dict | None = None, reason: str = "") -> None:
+    """The action's audit event; the public column shows the programme again once it commits."""
     audit.record(action=action, actor=by, programme=programme, changed=data.normalized(changed or {}), reason=reason)
+    publication.changed(publication.programme(programme.code), publication.PROGRAMMES)
 
 
 # ------------------------------------------------------------------ create and copy

@@ -23,7 +23,7 @@ from policies import holding, rules
 from policies.models import Programme
 from policies.rules import NON_FIELD, Problem
 from units.models import Unit
-from workflow import audit, process
+from workflow import audit, process, publication, schedule_versions
 from workflow import evidence as evidence_files
 from workflow.actions import ACTIONS, Action, Reason
 from workflow.errors import NotFound, RuleViolation, TransitionConflict
@@ -175,17 +175,21 @@ def _perform(
                 )
                 locked.save(update_fields=[*(["state"] if bound else []), "updated_at", *fields, *audit.AUDIT_HEAD_FIELDS])
                 process.follow(processes.get(locked.pk), spec.step, by=by, declaration=locked)
-                _follow_up(action=action, declaration=locked, by=by, reason=reason)
+                _follow_up(action=action, declarations=[locked], by=by, reason=reason, from_state=from_state)
     except ConcurrentTransition:
         raise TransitionConflict("该申报刚刚已被他人处理，请刷新后再操作。") from None
     return locked
 
 
-def _follow_up(*, action: Action, declaration: Declaration, by: User, reason: str) -> None:
-    """What an action causes beyond the declaration, its task and its audit event starts here,
-    inside the action's transaction: messages to the people concerned (written with the action,
-    delivered by a worker through `transaction.on_commit`), and the public column's caches.
-    Every service calls it once per declaration it changed."""
+def _follow_up(
+    *, action: Action, declarations: Sequence[Declaration], by: User, reason: str = "", from_state: str = "",
+) -> None:
+    """What an action causes beyond the declarations, their tasks and their audit events starts
+    here, inside the action's transaction: messages to the people concerned (written with the
+    action, delivered by a worker after commit) and the public column's caches (built again
+    after commit). Every service calls it once, with every declaration it changed."""
+    for declaration in declarations:
+        publication.after_action(declaration, action=action.value, from_state=from_state)
 
 
 def _reason_problems(reason: str | None, spec) -> list[Problem]:
@@ -225,7 +229,7 @@ def declaration_create(*, programme: Programme, unit: Unit, by: User, data: dict
             )
             declaration.save(update_fields=list(audit.AUDIT_HEAD_FIELDS))
             process.start(declaration)
-            _follow_up(action=Action.CREATE, declaration=declaration, by=by, reason="")
+            _follow_up(action=Action.CREATE, declarations=[declaration], by=by)
     except IntegrityError:  # two people created at once: the database constraint decides
         raise duplicate from None
     return declaration
@@ -343,22 +347,6 @@ def _months_problems(programme: Programme, months: dict[int, object]) -> list[Pr
     return problems
 
 
-def _snapshot(programme: Programme) -> list[dict]:
-    return [
-        {"declaration": pk, "unit": unit_id, "month": month}
-        for pk, unit_id, month in Declaration.objects.filter(programme=programme, state__in=[State.SCHEDULED])
-        .order_by("scheduled_month", "unit__code").values_list("pk", "unit_id", "scheduled_month")
-    ]
-
-
-def _next_version(programme: Programme, *, by: User, reason: str = "") -> ScheduleVersion:
-    last = ScheduleVersion.objects.select_for_update().filter(programme=programme).order_by("-number").first()
-    return ScheduleVersion.objects.create(
-        programme=programme, number=(last.number + 1 if last else 1), published_by=by,
-        reason=reason, entries=_snapshot(programme),
-    )
-
-
 def schedule_publish(*, programme: Programme, by: User, months: dict[int, int] | None = None) -> ScheduleVersion:
     """Publish the 活动计划安排表: every listed reviewed declaration moves to `scheduled`.
 
@@ -387,14 +375,13 @@ def schedule_publish(*, programme: Programme, by: User, months: dict[int, int] |
         with process.locked({pk: reviewed[pk].process_pk for pk in months}) as processes:
             for pk, month in months.items():
                 d = reviewed[pk]
-                from_state = d.state
                 d.schedule(month=int(month))
-                audit.record(action=Action.SCHEDULE.value, actor=by, declaration=d, from_state=from_state, to_state=d.state,
+                audit.record(action=Action.SCHEDULE.value, actor=by, declaration=d, from_state=State.REVIEWED, to_state=d.state,
                              changed={"scheduled_month": [None, int(month)]})
                 d.save(update_fields=["state", "scheduled_month", "updated_at", *audit.AUDIT_HEAD_FIELDS])
                 process.follow(processes.get(pk), spec.step, by=by, declaration=d)
-                _follow_up(action=Action.SCHEDULE, declaration=d, by=by, reason="")
-            return _next_version(programme, by=by)
+            _follow_up(action=Action.SCHEDULE, declarations=[reviewed[pk] for pk in months], by=by, from_state=State.REVIEWED)
+            return schedule_versions.publish_next(programme, by=by)
 
 
 def declaration_schedule(*, declaration: Declaration | int, by: User, month=None) -> Declaration:
@@ -419,7 +406,7 @@ def declaration_reschedule(*, declaration: Declaration | int, by: User, month=No
             guard=lambda d: [Problem("month", p.message, p.code) for p in _months_problems(d.programme, {d.pk: month})],
             fields=["scheduled_month"], params={"month": month},
         )
-        _next_version(locked.programme, by=by, reason=(reason or "").strip())
+        schedule_versions.publish_next(locked.programme, by=by, reason=(reason or "").strip())
     return locked
 
 
@@ -507,7 +494,7 @@ def evidence_upload(*, declaration: Declaration | int, by: User, uploads: Sequen
             raise RuleViolation(problems)
         saved = evidence_files.store(locked, checked, by=by)
         locked.save(update_fields=["updated_at", *audit.AUDIT_HEAD_FIELDS])
-        _follow_up(action=Action.UPLOAD_EVIDENCE, declaration=locked, by=by, reason="")
+        _follow_up(action=Action.UPLOAD_EVIDENCE, declarations=[locked], by=by, from_state=locked.state)
     return saved
 
 
@@ -541,7 +528,7 @@ def declaration_mark_exemplary(*, declaration: Declaration | int, by: User, exem
                      to_state=locked.state, changed={"exemplary": [locked.exemplary, exemplary]})
         locked.exemplary = exemplary
         locked.save(update_fields=["exemplary", "updated_at", *audit.AUDIT_HEAD_FIELDS])
-        _follow_up(action=Action.MARK_EXEMPLARY, declaration=locked, by=by, reason="")
+        _follow_up(action=Action.MARK_EXEMPLARY, declarations=[locked], by=by, from_state=locked.state)
     return locked
 
 

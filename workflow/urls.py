@@ -20,6 +20,7 @@ urlpatterns = [
     path("declarations/<int:pk>/exemplary/", declarations.declaration_mark_exemplary, name="exemplary"),
     path("declarations/<int:pk>/evidence/", evidence.evidence_add, name="evidence-add"),
     path("declarations/<int:pk>/evidence/<int:evidence_pk>/", evidence.evidence_file, name="evidence-file"),
+    path("declarations/<int:pk>/evidence/<int:evidence_pk>/public/", evidence.evidence_publicity, name="evidence-publicity"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -51,6 +51,8 @@ class BasicsForm(forms.Form):
                                     empty_label="（无）", help_text="本方案所依据的市、省方案")
     accepts_declarations = forms.BooleanField(label="本级单位申报", required=False,
                                               help_text="本级方案受理各单位申报；省、市方案仅作为依据，不受理申报")
+    results_public = forms.BooleanField(label="考核结果在专栏公开", required=False,
+                                        help_text="勾选后，区政务公开办发布的最新一次考核结果在政务公开主题日专栏向社会公开")
 
     def __init__(self, *args, programme: Programme | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,7 +62,7 @@ class BasicsForm(forms.Form):
 
 class BasicsSection(FieldsSection):
     key, title = "basics", "基本信息"
-    fields = ("name", "code", "issuer", "document_number", "issued_on", "parent", "accepts_declarations")
+    fields = ("name", "code", "issuer", "document_number", "issued_on", "parent", "accepts_declarations", "results_public")
     form_class = BasicsForm
 
     def form_kwargs(self) -> dict:

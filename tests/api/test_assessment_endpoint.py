@@ -1,7 +1,7 @@
 """GET /api/programmes/{code}/assessment/: the scoreboard computed from the audit trail."""
 from __future__ import annotations
 
-from workflow.assessment import assessment_release
+from workflow.releases import assessment_release
 
 URL = "/api/programmes/kaifu-2023/assessment/"
 
@@ -38,3 +38,19 @@ def test_a_unit_sees_nothing_before_release_then_only_its_own_row(world, api):
 def test_an_unknown_programme_is_not_found_and_anonymous_is_401(world, api):
     assert api(world.assessor).get("/api/programmes/nope/assessment/").status_code == 404
     assert api().get(URL).status_code == 401
+
+
+def test_a_unit_reads_the_latest_release_and_the_office_the_live_scores_beside_it(world, api):
+    from workflow import services
+    from workflow.models import Declaration
+
+    d = world.declaration("summarized")
+    assessment_release(programme=world.programme, by=world.scheduler)
+    services.declaration_evaluate(declaration=Declaration.objects.get(pk=d.pk), by=world.assessor, scores={"quality": 9}, comment="好")
+
+    unit = api(world.operator).get(URL).json()
+    quality = next(i for i in unit["units"][0]["indicators"] if i["code"] == "quality")
+    assert (unit["live"], unit["release"]["number"], quality["points"]) == (False, 1, 0)  # as released, not recomputed
+    office = api(world.assessor).get(URL).json()
+    live = next(i for i in next(r for r in office["units"] if r["unit"]["code"] == "kf-edu")["indicators"] if i["code"] == "quality")
+    assert (office["live"], office["release"]["number"], live["points"]) == (True, 1, 18)

@@ -28,6 +28,7 @@ SAME_ON_BOTH = [
     "/queue/",
     "/done/",
     "/declarations/",
+    "/gongkai/kaifu-2023/",  # the public column, from the cache the two servers share
 ]
 
 

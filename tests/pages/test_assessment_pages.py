@@ -10,7 +10,7 @@ from django.db import connection
 from django.template.defaultfilters import floatformat
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import BEFORE_DEADLINE, UnitFactory, content, person
+from tests.factories import BEFORE_DEADLINE, SUMMARY, UnitFactory, content, evidence, person
 from tests.pages.conftest import login
 from tests.pages.test_task_pages import claim
 from units.roles import Role
@@ -134,18 +134,26 @@ def test_before_release_a_unit_gets_a_not_released_page_and_never_another_units_
     assert other.status_code == 404 and "尚未发布" not in other.content.decode()
 
 
+def release(client, *, confirm: bool = True):
+    """The office's two steps: the confirmation page, then the confirmed POST with the digest it showed."""
+    page = client.get(f"{BOARD}release/").content.decode()
+    digest = re.search(r'name="digest" value="([0-9a-f]{64})"', page).group(1)
+    return client.post(f"{BOARD}release/", {"digest": digest, **({"confirm": "yes"} if confirm else {})}, follow=True)
+
+
 def test_after_release_a_unit_sees_its_own_breakdown_and_404_for_another_units(client, world, scored):
     login(client, world.scheduler)
     page = client.get(BOARD).content.decode()
-    assert "发布考核结果" in page
-    response = client.post(f"{BOARD}release/", follow=True)
-    assert "考核结果已发布" in response.content.decode()
+    assert "发布考核结果…" in page
+    response = release(client)
+    assert "第1次考核结果已发布" in response.content.decode()
     released = AuditEvent.objects.get(action="release_results")
     assert released.actor == world.scheduler and set(released.changed["totals"]) == {"kf-edu", "kf-health"}
 
     login(client, world.operator)
     board = client.get(BOARD).content.decode()
     assert re.findall(r'<tr data-unit="([^"]+)">', board) == ["kf-edu"]
+    assert "第1次发布" in board
     mine = client.get(unit_url("kf-edu"))
     assert mine.status_code == 200
     edu = assess_programme(world.programme).unit(world.unit.pk)
@@ -161,19 +169,58 @@ def test_after_release_a_unit_sees_its_own_breakdown_and_404_for_another_units(c
     assert client.get(unit_url("kf-health")).status_code == 200
 
 
-def test_only_the_office_releases_and_the_release_is_recorded_once(client, world, scored):
+def test_only_the_office_releases_after_confirming_and_a_second_click_releases_nothing_new(client, world, scored):
     for who in (world.leader, world.assessor):
         login(client, who)
-        response = client.post(f"{BOARD}release/")
-        assert response.status_code == 403
-        assert "只有区政务公开办审核或统筹人员可以发布考核结果" in response.content.decode()
+        for response in (client.get(f"{BOARD}release/"), client.post(f"{BOARD}release/", {"confirm": "yes"})):
+            assert response.status_code == 403
+            assert "只有区政务公开办审核或统筹人员可以发布考核结果" in response.content.decode()
     assert not AuditEvent.objects.filter(action="release_results").exists()
     login(client, world.reviewer)
-    client.post(f"{BOARD}release/")
-    again = client.post(f"{BOARD}release/", follow=True)
-    assert "考核结果此前已发布" in again.content.decode()
+    unconfirmed = release(client, confirm=False).content.decode()
+    assert "请先勾选" in unconfirmed and not AuditEvent.objects.filter(action="release_results").exists()
+    release(client)
+    page = client.get(f"{BOARD}release/").content.decode()
+    assert "各单位得分没有变化，无需再次发布" in page and 'name="confirm"' not in page
     assert AuditEvent.objects.filter(action="release_results").count() == 1
-    assert client.get(f"{BOARD}release/").status_code == 405
+
+
+def test_the_confirmation_says_how_many_units_are_not_yet_evaluated(client, world, scored):
+    login(client, world.scheduler)
+    page = client.get(f"{BOARD}release/").content.decode()
+    # 教育局 evaluated; 卫生健康局 approved, not evaluated.
+    assert "共2个单位，其中1个单位尚未评估" in page and 'name="confirm"' in page and "发布第1次考核结果" in page
+
+
+def test_a_later_evaluation_shows_in_the_second_release_with_the_changed_units_and_why(client, world, scored):
+    edu, health = scored
+    login(client, world.scheduler)
+    release(client)
+    d = Declaration.objects.get(pk=health.pk)  # approved only: schedule, hold, summarise, evaluate it
+    services.schedule_publish(programme=world.programme, by=world.scheduler, months={d.pk: 5})
+    d = services.declaration_hold(declaration=Declaration.objects.get(pk=d.pk), by=world.other_operator,
+                                  evidence=evidence(world.programme, world.other_unit))
+    d = services.declaration_summarize(declaration=d, by=world.other_operator, summary=SUMMARY)
+    d = services.declaration_evaluate(declaration=d, by=world.assessor, scores={"quality": 5}, comment="一般")
+
+    login(client, world.other_operator)
+    still = client.get(unit_url("kf-health")).content.decode()
+    assert "第1次发布" in still and breakdown_points(still)["quality"] == "0"  # released: it has not moved
+
+    login(client, world.scheduler)
+    confirm = client.get(f"{BOARD}release/").content.decode()
+    assert "发布第2次考核结果" in confirm and 'data-unit="kf-health"' in confirm and 'data-unit="kf-edu"' not in confirm
+    release(client)
+    history = client.get(BOARD).content.decode()
+    section = re.search(r'<li data-release="2">(.*?)</li>\s*</ol>', history, re.S).group(1)
+    assert "开福区卫生健康局" in section and "评估打分5/10" in section and "开福区教育局" not in section
+
+    login(client, world.other_operator)
+    now = client.get(unit_url("kf-health")).content.decode()
+    assert "第2次发布" in now and breakdown_points(now)["quality"] == "10"
+    login(client, world.operator)
+    theirs = client.get(unit_url("kf-edu")).content.decode()
+    assert "本单位得分未变化" in theirs and "开福区卫生健康局" not in theirs
 
 
 def test_the_nav_link_opens_this_years_scoreboard(client, world, scored):

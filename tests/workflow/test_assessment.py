@@ -18,11 +18,9 @@ from tests.factories import BEFORE_DEADLINE, SUMMARY, UnitFactory, content, evid
 from units.models import UnitKind
 from units.roles import Role
 from workflow import services
-from workflow.assessment import NOT_RELEASED, assess_programme, assessment_for, assessment_release, indicator_scores_for
-from workflow.errors import NotFound, PermissionRefused
+from workflow.assessment import assess_programme, indicator_scores_for
 from workflow.models import AuditEvent, Declaration
 from workflow.roles import role_grant
-from workflow.trail.verify import verify
 
 ALL_CATEGORIES = {"npc_deputy": 2, "cppcc_member": 1, "expert": 3, "media": 4, "citizen": 30, "enterprise": 6}
 ALL_CHANNELS = [
@@ -338,52 +336,6 @@ def test_the_scoreboard_costs_the_same_queries_for_2_and_for_20_units(world, pro
     assert [large.unit(row.unit_id).total for row in small.units] == [row.total for row in small.units]
     # kf-q00, held, returned once: 10 on time + 10 month + 10 banner + 5 LOGO + 1/3 of 15 + 2/6 of 10
     assert large.unit(small.units[0].unit_id).total == Decimal("43.33")
-
-
-# ------------------------------------------------------------------ release and who sees what
-
-def test_a_unit_sees_its_own_breakdown_only_after_release_and_never_another_units(year, programme, world):
-    with pytest.raises(NotFound) as before:
-        assessment_for(world.operator, programme)
-    assert before.value.message == NOT_RELEASED
-    with pytest.raises(PermissionRefused):
-        assessment_release(programme=programme, by=world.leader)
-    with pytest.raises(PermissionRefused):
-        assessment_release(programme=programme, by=world.assessor)  # assessors score, the office releases
-
-    assessment_release(programme=programme, by=world.scheduler)
-    programme.refresh_from_db()
-    assert programme.results_released_at is not None
-
-    mine = assessment_for(world.operator, programme)
-    assert [(row.unit_name, row.rank, row.total) for row in mine.units] == [("开福区教育局", 1, Decimal("98.00"))]
-    assert assessment_for(world.leader, programme, unit=world.unit).units == mine.units
-    with pytest.raises(NotFound):
-        assessment_for(world.operator, programme, unit=world.other_unit)
-    with pytest.raises(NotFound):
-        assessment_for(world.other_leader, programme, unit=world.unit.pk)
-    assert [row.unit_name for row in assessment_for(world.other_operator, programme).units] == ["开福区卫生健康局"]
-
-
-def test_office_and_assessors_see_every_unit_before_release(year, programme, world):
-    for who in (world.assessor, world.reviewer, world.scheduler):
-        assert len(assessment_for(who, programme).units) == 5
-    assert [row.unit_name for row in assessment_for(world.assessor, programme, unit=year.culture).units] == ["开福区文化旅游体育局"]
-    with pytest.raises(NotFound):
-        assessment_for(world.administrator, programme)  # manages users, not scores
-
-
-def test_release_is_audited_on_the_global_chain_with_the_released_totals(year, programme, world):
-    board = assess_programme(programme)
-    assessment_release(programme=programme, by=world.reviewer)
-    assessment_release(programme=programme, by=world.scheduler)  # already released: nothing new
-    events = list(AuditEvent.objects.filter(action="release_results"))
-    assert len(events) == 1
-    event = events[0]
-    assert (event.declaration_id, event.programme_id, event.actor_id) == (None, programme.pk, world.reviewer.pk)
-    assert event.changed["digest"] == board.digest()
-    assert event.changed["totals"] == {"kf-edu": "98.00", "kf-health": "45.33", "kf-culture": "20.00", "kf-market": "0.00", "kf-sifangping": "0.00"}
-    assert verify().ok
 
 
 # ------------------------------------------------------------------ manage.py assess

@@ -68,6 +68,7 @@ class ProgrammeValuesSerializer(StrictSerializer):
     issued_on = serializers.DateField(required=False, allow_null=True, help_text="印发日期")
     parent = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64, help_text="上级方案代码")
     accepts_declarations = serializers.BooleanField(required=False, help_text="本级单位申报")
+    results_public = serializers.BooleanField(required=False, help_text="考核结果在政务公开主题日专栏公开")
     declaration_due_date = serializers.DateField(required=False, allow_null=True, help_text="申报截止日期（含当日）")
     window_first_month = serializers.IntegerField(required=False, allow_null=True, help_text="活动起始月份")
     window_last_month = serializers.IntegerField(required=False, allow_null=True, help_text="活动结束月份")

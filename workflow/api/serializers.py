@@ -222,7 +222,7 @@ class ScheduleEntrySerializer(serializers.Serializer):
     description = serializers.CharField(help_text="活动简介")
     contact_name = serializers.CharField(help_text="联系人")
     contact_phone = serializers.CharField(help_text="联系电话")
-    state = serializers.ChoiceField(choices=State.choices, help_text="当前状态（已取消的活动仍列在已发布的版本中）")
+    state = serializers.ChoiceField(choices=State.choices, help_text="该版本发布时的状态")
 
 
 class ScheduleVersionSerializer(serializers.ModelSerializer):

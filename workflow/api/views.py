@@ -26,10 +26,10 @@ from units.models import Unit
 from workflow import exports, inbox, selectors, services
 from workflow.actions import TRANSITIONS, Action
 from workflow.api import serializers as s
-from workflow.assessment import assessment_for
 from workflow.errors import NotFound, PermissionRefused
 from workflow.evidence import Upload
 from workflow.permissions import authorize, is_assessor
+from workflow.releases import assessment_for
 
 # ------------------------------------------------------------------ documented errors
 
@@ -272,7 +272,8 @@ class ScheduleXlsxView(APIView):
 
 
 class AssessmentView(APIView):
-    """绩效考核得分（由审计日志计算）：区政务公开办与考核人员看全部单位；各单位在结果发布后只看本单位。
+    """绩效考核得分（由审计日志计算）：区政务公开办与考核人员看全部单位的实时得分（live=true，release 为最近一次发布）；
+    各单位只看本单位在最近一次发布中的得分（live=false，release 为该次发布），发布前为 404。
 
     `?unit=<单位代码>` 只看一个单位。每项得分附有其依据的审计事件编号（event_ids）。
     """
@@ -290,5 +291,5 @@ class AssessmentView(APIView):
             unit = Unit.objects.filter(code=request.query_params["unit"]).values_list("pk", flat=True).first()
             if unit is None:
                 raise NotFound("未找到该单位的考核结果，或您无权查看。")
-        return Response(assessment_for(request.user, programme, unit).as_dict())
+        return Response(assessment_for(request.user, programme, unit))
 

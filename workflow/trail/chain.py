@@ -116,8 +116,21 @@ class Run:
     problem: tuple[str, int | None] | None = None
 
 
-def check(rows: Iterable[list[str]], known: dict[str, list]) -> Run:
-    """Re-hash every event of `rows` and check every link; `known` holds the checkpoints' heads.
+def recorded_heads(checkpoints_heads: Iterable[dict]) -> dict[str, dict[int, str]]:
+    """Every head the checkpoints recorded, chain by chain: {chain: {seq: hash}}, from each
+    checkpoint's `heads` ({chain: [seq, hash]}), oldest first. Every one is checked, not only each
+    chain's last: a checkpoint published long ago still pins the events up to its heads even if
+    every later checkpoint were rewritten."""
+    known: dict[str, dict[int, str]] = {}
+    for heads in checkpoints_heads:
+        for key, (seq, hash_) in heads.items():
+            known.setdefault(key, {})[int(seq)] = hash_
+    return known
+
+
+def check(rows: Iterable[list[str]], known: dict[str, dict[int, str]]) -> Run:
+    """Re-hash every event of `rows` and check every link; `known` holds the checkpoints' heads
+    (`recorded_heads`).
 
     `rows`: lists of text in `ROW` order, ordered by declaration (the global chain's "" last),
     then seq. Each list is reused: it becomes the event's `HASHED` fields.
@@ -125,7 +138,7 @@ def check(rows: Iterable[list[str]], known: dict[str, list]) -> Run:
     run = Run()
     heads = run.heads
     events = 0
-    current, current_decl, expected_seq, prev_hash, prev_pk, cp_head = None, None, 1, GENESIS, None, None
+    current, current_decl, expected_seq, prev_hash, prev_pk, cp_heads = None, None, 1, GENESIS, None, None
     canonical, hashed = canonical_text, len(HASHED)
     for row in rows:
         decl = row[2]
@@ -133,7 +146,7 @@ def check(rows: Iterable[list[str]], known: dict[str, list]) -> Run:
             if current is not None:
                 heads[current] = (expected_seq - 1, prev_hash)
             current, current_decl, expected_seq, prev_hash, prev_pk = chain_key(decl), decl, 1, GENESIS, None
-            cp_head = known.get(current)
+            cp_heads = known.get(current)
         events += 1
         pk, seq, stored_prev, stored_hash = row[0], int(row[1]), row[_PREV], row[_HASH]
         problem = None
@@ -148,7 +161,7 @@ def check(rows: Iterable[list[str]], known: dict[str, list]) -> Run:
             if digest_of(row[:hashed]) != stored_hash:
                 problem = (f"审计事件 #{pk}（{chain_label(current)}第{seq}条，操作 {row[6]}）的内容与哈希不符："
                            "该事件被改动。", pk)
-            elif cp_head and cp_head[0] == seq and cp_head[1] != stored_hash:
+            elif cp_heads and (pinned := cp_heads.get(seq)) is not None and pinned != stored_hash:
                 problem = (f"审计事件 #{pk}（{chain_label(current)}第{seq}条）与检查点记录的哈希不符：该事件被替换。", pk)
         if problem:
             run.events, run.problem = events, (problem[0], int(problem[1]))
@@ -195,7 +208,7 @@ def copy_rows(cursor, sql: str, params: Sequence) -> Iterator[list[str]]:
             raise
 
 
-def check_range(conninfo: str, snapshot: str, sql: str, params: tuple, known: dict[str, list]) -> Run:
+def check_range(conninfo: str, snapshot: str, sql: str, params: tuple, known: dict[str, dict[int, str]]) -> Run:
     """A verification process's work (PostgreSQL): `check` the rows of `sql` in the snapshot the
     calling transaction exported, so every process sees the same trail at the same instant."""
     with psycopg.connect(conninfo) as conn:
@@ -209,9 +222,7 @@ def main() -> None:
     """`python -m workflow.trail.chain`: a JSON job on stdin (conninfo, snapshot, sql, params: see
     `check_range`; known: the checkpoints' heads, oldest first), the `Run` as JSON on stdout."""
     job = json.load(sys.stdin)
-    known: dict[str, list] = {}
-    for heads in job["known"]:
-        known.update(heads)
+    known = recorded_heads(job["known"])
     run = check_range(job["conninfo"], job["snapshot"], job["sql"], tuple(job["params"]), known)
     json.dump({"events": run.events, "heads": run.heads, "problem": run.problem}, sys.stdout, ensure_ascii=False)
 

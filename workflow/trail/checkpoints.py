@@ -2,7 +2,8 @@
 
 The union of all checkpoints is the last known head of every chain, so `verify` finds a chain
 that was removed whole (its events and its declaration). Checkpoints chain to each other and
-are append-only like the events.
+are append-only like the events; each is signed with AUDIT_ANCHOR_KEY and published on the
+public column as an anchor (`workflow.trail.anchors`).
 """
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from workflow import publication
 from workflow.models import AuditChain, AuditCheckpoint, Declaration
+from workflow.trail.anchors import sign
 from workflow.trail.chain import GENESIS, GLOBAL, canonical_json, chain_key, digest_of, micros
 
 
@@ -39,5 +42,7 @@ def checkpoint() -> AuditCheckpoint:
     events = sum(v[0] for v in current.values())
     cp = AuditCheckpoint(heads=moved, chains=len(current), events=events, prev_hash=prev, created_at=created_at)
     cp.hash = checkpoint_hash(heads=moved, chains=len(current), events=events, created_at=created_at, prev_hash=prev)
+    cp.signature = sign(cp.hash)
     cp.save(force_insert=True)
+    publication.changed(publication.ANCHORS)
     return cp

@@ -22,7 +22,8 @@ from django.db.models.functions import Cast, Coalesce
 from psycopg.conninfo import make_conninfo
 
 from workflow.models import AuditChain, AuditCheckpoint, AuditEvent, Declaration
-from workflow.trail.chain import GENESIS, Run, chain_key, chain_label, check, copy_rows, micros
+from workflow.trail.anchors import Saved, check_saved, signature_valid
+from workflow.trail.chain import GENESIS, Run, chain_key, chain_label, check, copy_rows, micros, recorded_heads
 from workflow.trail.checkpoints import checkpoint_hash
 
 
@@ -35,6 +36,7 @@ class Verification:
     message: str
     event_id: int | None = None
     processes: int = 1  # how many processes checked the events
+    anchors: int = 0  # saved anchors checked (`verify(anchors=…)`)
 
     def __str__(self) -> str:
         return self.message
@@ -183,8 +185,12 @@ def _fail(events: int, chains: int, checkpoints: int, message: str, event_id: in
     return Verification(False, events, chains, checkpoints, message, event_id, processes)
 
 
-def verify(*, chunk_size: int = 20_000, workers: int | None = None) -> Verification:
-    """Re-hash every event, check every link, head and checkpoint. First problem wins.
+def verify(*, chunk_size: int = 20_000, workers: int | None = None, anchors: list[Saved] | None = None,
+           signing_key: bytes | None = None) -> Verification:
+    """Re-hash every event, check every link, head and checkpoint and every checkpoint's
+    signature (with `signing_key`, default AUDIT_ANCHOR_KEY); with `anchors` (saved earlier from the
+    public column, `anchors.load`), also that every one of them is still in the database as it
+    was. First problem wins.
 
     On PostgreSQL, outside any caller's transaction and from `PARALLEL_MIN_EVENTS` events on,
     `workers` processes (default `settings.AUDIT_VERIFY_WORKERS`) each check a range of chains,
@@ -199,22 +205,31 @@ def verify(*, chunk_size: int = 20_000, workers: int | None = None) -> Verificat
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         saved = list(AuditCheckpoint.objects.order_by("id").annotate(_heads=Cast("heads", TextField())).values_list(
-            "pk", "_heads", "chains", "events", "created_at", "prev_hash", "hash"))
+            "pk", "_heads", "chains", "events", "created_at", "prev_hash", "hash", "signature"))
         parallel = None
         try:
             if snapshot_of_its_own and workers > 1:
                 parallel = _check_in_parallel(workers, [heads for _pk, heads, *_rest in saved])
-            # 1. checkpoints: their own chain, then the last known head of every chain.
-            known: dict[str, list] = {}
+            # 1. checkpoints: their own chain, their signatures, then every head they recorded.
+            recorded_by_checkpoints = []
             prev = GENESIS
-            for checkpoints, (pk, heads_text, chains, count, created_at, prev_hash, hash_) in enumerate(saved, 1):
+            for checkpoints, (pk, heads_text, chains, count, created_at, prev_hash, hash_, signature) in enumerate(saved, 1):
                 heads = json.loads(heads_text)
                 expected = checkpoint_hash(heads=heads, chains=chains, events=count, created_at=created_at, prev_hash=prev)
                 if prev_hash != prev or hash_ != expected:
                     return _fail(0, 0, checkpoints, f"审计检查点 #{pk} 的哈希或链接不符：检查点被篡改。")
-                known.update(heads)
+                if not signature:
+                    return _fail(0, 0, checkpoints, f"审计检查点 #{pk} 没有签名：检查点被改写，或记录于启用签名之前。")
+                if not signature_valid(hash_, signature, key=signing_key):
+                    return _fail(0, 0, checkpoints, f"审计检查点 #{pk} 的签名不符：检查点被改写（或 AUDIT_ANCHOR_KEY 不是签名时的密钥）。")
+                recorded_by_checkpoints.append(heads)
                 prev = hash_
             checkpoints = len(saved)
+            known = recorded_heads(recorded_by_checkpoints)
+            if anchors:
+                contradiction = check_saved(anchors, {pk: (created_at, count, hash_) for pk, _h, _c, count, created_at, _p, hash_, _s in saved})
+                if contradiction:
+                    return _fail(0, 0, checkpoints, contradiction)
 
             # The heads kept on the declarations and the global chain row.
             heads_kept = Declaration.objects.filter(audit_seq__gt=0).values_list("id", "audit_seq", "audit_head")
@@ -253,10 +268,14 @@ def verify(*, chunk_size: int = 20_000, workers: int | None = None) -> Verificat
         return _fail(events, len(heads), checkpoints, f"{chain_label(key)}的链头记录缺失。", processes=processes)
 
     # 4. checkpoints: every chain they saw must still reach at least that far.
-    for key, (seq, _hash) in known.items():
-        found = heads.get(key)
+    for chain, pinned in known.items():
+        seq = max(pinned)
+        found = heads.get(chain)
         if found is None or found[0] < seq:
             return _fail(events, len(heads), checkpoints,
-                         f"检查点记录的{chain_label(key)}（{seq}条）已不完整：整条链被删除或截断。", processes=processes)
-    return Verification(True, events, len(heads), checkpoints, f"OK：{events}条审计事件、{len(heads)}条链、{checkpoints}个检查点校验通过。",
-                        processes=processes)
+                         f"检查点记录的{chain_label(chain)}（{seq}条）已不完整：整条链被删除或截断。", processes=processes)
+    checked = len(anchors or ())
+    also = f"，并与{checked}个已保存的锚点一致" if checked else ""
+    return Verification(True, events, len(heads), checkpoints,
+                        f"OK：{events}条审计事件、{len(heads)}条链、{checkpoints}个检查点（签名有效）校验通过{also}。",
+                        processes=processes, anchors=checked)

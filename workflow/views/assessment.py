@@ -1,10 +1,12 @@
-"""Assessment pages: the scoreboard, one unit's breakdown, the release button, the district report.
+"""Assessment pages: the scoreboard, one unit's breakdown, releasing the results, the district report.
 
 Every number comes from `workflow.assessment` (computed from the audit trail, never typed
-in); who sees what is `assessment_for`'s rule: office people and assessors see every unit,
-a unit's people see only their own unit and only after the office released the results.
-Before the release a unit's person gets a 404 page that says the results are not
-released yet; another unit's breakdown is a plain 404, like a missing one.
+in); who sees what is `releases.assessment_for`'s rule: office people and assessors see the
+live scoreboard of every unit beside the releases, a unit's people see only their own unit as
+the latest release froze it. Before the first release a unit's person gets a 404 page that says
+the results are not released yet; another unit's breakdown is a plain 404, like a missing one.
+Releasing goes through a confirmation page (`release`) that says how many units are not yet
+evaluated and, for a second or later release, which units' scores would change and why.
 """
 from __future__ import annotations
 
@@ -17,16 +19,23 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from units.models import Unit
 from workflow import reports
-from workflow.actions import EVENT_LABELS
-from workflow.assessment import NOT_RELEASED, UnitScore, assessment_for, assessment_release, may_release
-from workflow.errors import NotFound
+from workflow.errors import NotFound, PermissionRefused, TransitionConflict
 from workflow.exports import XLSX
-from workflow.models import AuditEvent
-from workflow.permissions import is_assessor, is_office
+from workflow.permissions import is_assessor, is_office, may_release
+from workflow.releases import (
+    MAY_NOT_RELEASE,
+    NOT_RELEASED,
+    assessment_for,
+    assessment_release,
+    events_for,
+    latest_release,
+    release_history,
+    release_preview,
+)
 from workflow.views.common import current_programme, download, programme_or_404, service_errors
 
 
@@ -59,23 +68,11 @@ def assessment_current(request):
 def scoreboard(request, code: str):
     programme = programme_or_404(code)
     board = assessment_for(request.user, programme)
+    releases = release_history(request.user, programme)
     return render(request, "workflow/assessment_scoreboard.html", {
-        "programme": programme, "board": board,
-        "may_release": programme.results_released_at is None and may_release(request.user),
-        "may_report": is_office(request.user), "may_audit": is_assessor(request.user),
+        "programme": programme, "board": board, "releases": releases, "latest": releases[-1] if releases else None,
+        "may_release": may_release(request.user), "may_report": is_office(request.user), "may_audit": is_assessor(request.user),
     })
-
-
-def _evidence(row: UnitScore) -> dict[int, dict]:
-    """The audit events behind the unit's points, readable (one query; all are the unit's own)."""
-    events = AuditEvent.objects.filter(pk__in=row.event_ids).select_related("actor").order_by("pk")
-    return {
-        e.pk: {
-            "id": e.pk, "at": e.created_at, "label": EVENT_LABELS.get(e.action, e.action), "reason": e.reason,
-            "actor": (e.actor.first_name or e.actor.username) if e.actor else gettext("System"),
-        }
-        for e in events
-    }
 
 
 @login_required
@@ -86,32 +83,46 @@ def unit_breakdown(request, code: str, unit_code: str):
     if unit_id is None:
         raise NotFound()
     board = assessment_for(request.user, programme, unit_id)
-    row = board.units[0]
-    events = _evidence(row)
+    row = board["units"][0]
+    events = events_for(request.user, programme, row)
     indicators = [
-        {"score": item, "indicator": indicator, "events": [events[pk] for pk in item.event_ids if pk in events],
-         "ids": ",".join(str(pk) for pk in item.event_ids)}
-        for item, indicator in zip(row.indicators, board.indicators, strict=True)
+        {"score": item, "indicator": indicator, "events": [events[pk] for pk in item["event_ids"] if pk in events],
+         "ids": ",".join(str(pk) for pk in item["event_ids"])}
+        for item, indicator in zip(row["indicators"], board["indicators"], strict=True)
     ]
+    releases = release_history(request.user, programme)
     return render(request, "workflow/assessment_unit.html", {
         "programme": programme, "board": board, "row": row, "indicators": indicators,
-        "all_ids": ",".join(str(pk) for pk in row.event_ids), "may_audit": is_assessor(request.user),
-        "is_office": is_office(request.user),
+        "all_ids": ",".join(str(pk) for pk in sorted(events)), "may_audit": is_assessor(request.user),
+        "is_office": is_office(request.user), "releases": releases, "latest": releases[-1] if releases else None,
     })
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @service_errors
 def release(request, code: str):
+    """GET: what releasing now would freeze, and a confirmation. POST (confirmed): release."""
     programme = programme_or_404(code)
-    released = programme.results_released_at is not None
-    assessment_release(programme=programme, by=request.user)  # PermissionRefused → 403 page
-    if released:
-        messages.info(request, gettext("The results were already released."))
-    else:
-        messages.success(request, gettext("The results are released: every unit can now see its own breakdown."))
-    return redirect("workflow:assessment", code=programme.code)
+    if not may_release(request.user):
+        raise PermissionRefused(MAY_NOT_RELEASE)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, "请先勾选“我已核对以上情况，确认发布”，再发布考核结果。")
+            return redirect("workflow:assessment_release", code=programme.code)
+        before = latest_release(programme)
+        try:
+            made = assessment_release(programme=programme, by=request.user, expected_digest=request.POST.get("digest", ""))
+        except TransitionConflict as conflict:
+            messages.error(request, conflict.message)
+            return redirect("workflow:assessment_release", code=programme.code)
+        if before is not None and made.pk == before.pk:
+            messages.info(request, f"考核结果自第{made.number}次发布以来没有变化，没有生成新的发布。")
+        else:
+            messages.success(request, f"第{made.number}次考核结果已发布：各单位现在看到的是这次发布的得分明细。")
+        return redirect("workflow:assessment", code=programme.code)
+    preview = release_preview(programme=programme, by=request.user)
+    return render(request, "workflow/assessment_release.html", {"programme": programme, "preview": preview})
 
 
 @login_required

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from workflow import services
 from workflow.errors import RuleViolation, TransitionConflict
 from workflow.forms import EvidenceForm
+from workflow.publicity import evidence_set_public
 from workflow.selectors import declaration_get, evidence_get
 from workflow.views.common import service_errors
 
@@ -51,4 +52,23 @@ def evidence_add(request, pk: int):
     else:
         for errors in form.errors.values():
             messages.error(request, errors[0])
+    return redirect(reverse("workflow:declaration", args=[declaration.pk]) + "#evidence")
+
+
+@login_required
+@require_POST
+@service_errors
+def evidence_publicity(request, pk: int, evidence_pk: int):
+    """Mark one photo public (`public=1`: shown on the public column once held) or private (`public=0`)."""
+    declaration = declaration_get(request.user, pk)
+    public = request.POST.get("public")
+    if public not in ("0", "1"):
+        messages.error(request, "请选择在专栏公开或取消公开。")
+    else:
+        try:
+            evidence = evidence_set_public(declaration=declaration, evidence_id=evidence_pk, by=request.user, public=public == "1")
+        except (RuleViolation, TransitionConflict) as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, f"“{evidence.original_name}”{'已在专栏公开' if evidence.public else '已取消公开'}。")
     return redirect(reverse("workflow:declaration", args=[declaration.pk]) + "#evidence")
