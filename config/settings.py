@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "units",
     "policies",
+    "notifications",
     "workflow",
 ]
 
@@ -85,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -165,6 +168,51 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"DeclarationState": "workflow.models.State"},
 }
 
+# ------------------------------------------------------------------ jobs, mail, SMS (docs/notifications.md)
+
+# Celery with Redis as the broker, e.g. redis://127.0.0.1:6379/0; a worker (`celery -A config worker`)
+# delivers messages, a scheduler (`celery -A config beat`) runs the daily jobs. Unset (the demo):
+# every job runs in-process right after the commit that enqueued it.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TIMEZONE = "Asia/Shanghai"
+# A job message that reaches no broker (Redis down) is not retried for long: the outbox keeps the
+# messages, and the minute's delivery sweep sends them once Redis is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BEAT_SCHEDULE = {
+    # Deliveries due (new, or a retry whose backoff has passed): nothing waits for a lost job message.
+    "deliver-due": {"task": "notifications.tasks.deliver_due", "schedule": 60.0},
+    # 催报、催办、举办与总结到期提醒 (each once per cause), at 8:00 Beijing time.
+    "send-reminders": {"task": "workflow.tasks.send_reminders", "schedule": crontab(hour=8, minute=0)},
+    # A checkpoint over every audit chain head, nightly (workflow.audit.checkpoint).
+    "audit-checkpoint": {"task": "workflow.tasks.audit_checkpoint", "schedule": crontab(hour=1, minute=30)},
+}
+
+# Mail: Django's SMTP backend with Django's own setting names when EMAIL_HOST is set; otherwise
+# mail is printed on the console (the demo).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "政务公开主题日 <noreply@example.com>")
+# SMS: a dotted path to a notifications.sms.SmsBackend; "" turns SMS off. The default writes each
+# SMS to the log: connect the government SMS platform by writing a backend for it.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.LoggingBackend")
+# The address people reach the site at, for the links in mail and SMS.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Which declarations a person may see (a callable(user) -> queryset): the message center shows
+# no message about any other (the rule is the workflow's; notifications does not import it).
+NOTIFICATIONS_VISIBLE_DECLARATIONS = "workflow.selectors.declarations_visible_to"
+
 LOGIN_URL = "workflow:login"
 LOGIN_REDIRECT_URL = "workflow:inbox"
 LOGOUT_REDIRECT_URL = "workflow:login"
@@ -189,4 +237,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # Deliveries and the logging SMS backend report at INFO (the demo shows its SMS on the console).
+    "loggers": {"notifications": {"level": os.environ.get("NOTIFICATIONS_LOG_LEVEL", "INFO")}},
 }

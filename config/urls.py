@@ -8,5 +8,6 @@ admin.site.index_title = "管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("workflow.api.urls")),
+    path("", include("notifications.urls")),
     path("", include("workflow.urls")),
 ]

@@ -36,7 +36,7 @@ from django.utils import timezone
 from policies import holding, rules
 from policies.models import Programme
 from units.models import Unit
-from workflow import audit
+from workflow import audit, notify
 from workflow.errors import NotFound, PermissionRefused
 from workflow.models import AuditEvent, DeadlineExtension, Declaration, State
 from workflow.permissions import REVIEW, SCHEDULE, is_office
@@ -654,6 +654,7 @@ def assessment_release(*, programme: Programme, by, now: dt.datetime | None = No
             )
             locked.results_released_at = at
             locked.save(update_fields=["results_released_at"])
+            notify.results_released(locked, by=by)
     programme.results_released_at = locked.results_released_at
     return locked
 

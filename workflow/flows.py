@@ -26,6 +26,7 @@ from viewflow.workflow.base import Edge
 from viewflow.workflow.status import STATUS
 
 from units.roles import PERM_OPERATE, PERM_SEAL
+from workflow import notify
 from workflow.errors import TransitionConflict
 from workflow.models import Declaration, DeclarationProcess, State
 from workflow.permissions import EVALUATE, REVIEW, SCHEDULE
@@ -277,11 +278,13 @@ class DeclarationFlow(flow.Flow):
     def adopt_all(cls) -> int:
         """Give every declaration without a process one, at the step its state calls for."""
         have = DeclarationProcess.objects.filter(flow_class=cls).values("artifact_object_id")
-        count = 0
-        for declaration in Declaration.objects.exclude(pk__in=have).select_related("unit", "created_by").order_by("pk"):
-            cls.adopt.run(declaration=declaration)
-            count += 1
-        return count
+        adopted = []
+        with transaction.atomic():
+            for declaration in Declaration.objects.exclude(pk__in=have).select_related("unit", "programme", "created_by").order_by("pk"):
+                cls.adopt.run(declaration=declaration)
+                adopted.append(declaration)
+            notify.tasks_opened(adopted)
+        return len(adopted)
 
     @classmethod
     def cancelled(cls, process: DeclarationProcess) -> None:
@@ -333,6 +336,7 @@ def run_step(*, declaration: Declaration, step: str | None, by, perform: Callabl
     with transaction.atomic(), DeclarationFlow.lock(process.pk):
         result = perform()
         _follow(process, step=step, by=by, declaration=result)
+        notify.tasks_opened([result], by=by)
     return result
 
 
@@ -356,6 +360,7 @@ def publish_schedule(*, programme, by, months: dict[int, object]):
         scheduled = Declaration.objects.select_related("unit", "programme").in_bulk(list(processes))
         for declaration_id, process in processes.items():
             _follow(process, step="schedule", by=by, declaration=scheduled[declaration_id])
+        notify.tasks_opened(scheduled.values(), by=by)
     return version
 
 
@@ -392,5 +397,6 @@ def declare(*, programme, unit, by, data: dict) -> Declaration:
     with transaction.atomic():
         declaration = services.declaration_create(programme=programme, unit=unit, by=by, data=data)
         DeclarationFlow.adopt.run(declaration=declaration)
+        notify.tasks_opened([declaration], by=by)
     return declaration
 

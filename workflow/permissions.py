@@ -35,6 +35,7 @@ class Action(StrEnum):
     EVALUATE = "evaluate"
     CANCEL = "cancel"
     EXTEND = "grant_extension"
+    URGE = "urge"
 
 
 ACTION_LABELS: dict[str, str] = {
@@ -43,14 +44,14 @@ ACTION_LABELS: dict[str, str] = {
     Action.SCHEDULE: "排期", Action.RESCHEDULE: "调整排期", Action.HOLD: "登记举办",
     Action.UPLOAD_EVIDENCE: "上传举办证据",
     Action.SUMMARIZE: "提交总结", Action.MARK_EXEMPLARY: "认定典型经验", Action.EVALUATE: "评估打分",
-    Action.CANCEL: "取消", Action.EXTEND: "批准延期",
+    Action.CANCEL: "取消", Action.EXTEND: "批准延期", Action.URGE: "催报催办",
 }
 
 # Every action an audit event may carry, in Chinese (history timeline, audit search, exports).
 EVENT_LABELS: dict[str, str] = {
     **{str(k): v for k, v in ACTION_LABELS.items()}, "create": "填报", "send_back": "退回填报人",
     "export": "导出", "release_results": "发布考核结果", "grant_role": "授予角色", "revoke_role": "撤销角色",
-    "import_roster": "导入名单",
+    "import_roster": "导入名单", "remind": "自动提醒",
 }
 
 REVIEW = "workflow.review_declaration"
@@ -71,6 +72,7 @@ _NEEDS: dict[Action, tuple[str, str]] = {
     Action.APPROVE: ("office", REVIEW),
     Action.CANCEL: ("office", REVIEW),
     Action.EXTEND: ("office", REVIEW),
+    Action.URGE: ("office", REVIEW),
     Action.SCHEDULE: ("office", SCHEDULE),
     Action.RESCHEDULE: ("office", SCHEDULE),
     Action.MARK_EXEMPLARY: ("office", SCHEDULE),

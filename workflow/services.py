@@ -19,7 +19,7 @@ from policies import holding, rules
 from policies.models import Programme
 from policies.rules import NON_FIELD, Problem
 from units.models import Unit
-from workflow import audit
+from workflow import audit, notify, reminders
 from workflow import evidence as evidence_files
 from workflow.errors import NotFound, RuleViolation, TransitionConflict
 from workflow.models import CONTENT_FIELDS, DeadlineExtension, Declaration, Evidence, ScheduleVersion, State
@@ -159,6 +159,7 @@ def _run(
                 to_state=locked.state, reason=reason, changed=changed, at=at,
             )
             locked.save(update_fields=["state", "updated_at", *fields, *audit.AUDIT_HEAD_FIELDS])
+            notify.transitioned(locked, action=action.value, by=by, reason=reason)
     except ConcurrentTransition:
         raise TransitionConflict("该申报刚刚已被他人处理，请刷新后再操作。") from None
     return locked
@@ -287,6 +288,7 @@ def deadline_extension_grant(*, programme: Programme, unit: Unit, until: dt.date
             action="grant_extension", actor=by, unit=unit, programme=programme, reason=reason,
             changed={"until": until, "new": created},
         )
+        notify.deadline_extended(extension, by=by)
     return extension
 
 
@@ -528,3 +530,13 @@ def declaration_send_back(*, declaration: Declaration | int, by, reason: str = "
                      to_state=locked.state, reason=(reason or "").strip())
         locked.save(update_fields=["updated_at", *audit.AUDIT_HEAD_FIELDS])
     return locked
+
+
+# ------------------------------------------------------------------ reminders by hand
+
+def unit_urge(*, programme: Programme, unit: Unit, by, declaration: Declaration | None = None,
+              now: dt.datetime | None = None) -> int:
+    """The office reminds a unit at once: 催报 while it has not submitted, 催办 of the task its
+    declaration waits for. Audited; once per unit per day. Returns how many people were told."""
+    authorize(by, Action.URGE, declaration, unit=unit)
+    return reminders.urge(programme=programme, unit=unit, declaration=declaration, by=by, today=timezone.localdate(now))

@@ -2,7 +2,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from workflow.views import assessment, audit, evidence, pages, schedule
+from workflow.views import assessment, audit, evidence, pages, reminders, schedule
 
 app_name = "workflow"
 
@@ -20,6 +20,8 @@ urlpatterns = [
     path("declarations/<int:pk>/evidence/", evidence.evidence_add, name="evidence-add"),
     path("declarations/<int:pk>/evidence/<int:evidence_pk>/", evidence.evidence_file, name="evidence-file"),
     path("dashboard/", pages.dashboard, name="dashboard"),
+    path("dashboard/units/<int:unit_pk>/urge/", reminders.unit_urge, name="unit_urge"),
+    path("declarations/<int:pk>/urge/", reminders.declaration_urge, name="declaration_urge"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -28,6 +28,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from policies.models import Programme
+from policies.reminders import light
 from workflow import inbox, services
 from workflow.errors import NotFound, PermissionRefused, RuleViolation, TransitionConflict
 from workflow.flows import CANCEL, WITHDRAW, DeclarationFlow, process_of, run_step
@@ -155,11 +156,11 @@ def inbox_tab(user, tab: str, number=None) -> tuple[dict[str, int], Page]:
 def _inbox(request, tab: str):
     counts, page = inbox_tab(request.user, tab, request.GET.get("page"))
     task_url, declaration_url = row_url("workflow:task"), row_url("workflow:declaration")
-    now = timezone.now()
+    now, today = timezone.now(), timezone.localdate()
     for row in page.object_list:
         row.url, row.declaration_url = task_url(row.pk), declaration_url(row.declaration_id)
-        if tab != "done":  # how long it has waited, in its largest unit (3天, 5小时)
-            row.waited = timesince(row.created, now, depth=1)
+        if tab != "done":  # how long it has waited, in its largest unit (3天, 5小时), and its colour (亮灯)
+            row.waited, row.light = timesince(row.created, now, depth=1), light(row.due_on, today)
     return render(request, "workflow/inbox.html", {
         "tab": tab, "rows": page.object_list, "page": page, "counts": counts,
         "may_start": DeclarationFlow.start.can_execute(request.user),
@@ -418,5 +419,5 @@ def dashboard(request):
     flagged = [d for d in held.order_by("unit__code") if d.held_outside_schedule or d.summary_late]
     return render(request, "workflow/dashboard.html", {
         "programme": programme, "by_state": by_state, "total": sum(counts.values()), "pending": rows, "today": today,
-        "flagged": flagged,
+        "flagged": flagged, "overdue": inbox.overdue_tasks(request.user, programme, today=today),
     })

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import View
 from django.views.generic.base import TemplateResponseMixin
 
-from workflow import forms, services
+from workflow import forms, notify, services
 from workflow.assessment import indicator_scores_for
 from workflow.errors import RuleViolation, TransitionConflict
 from workflow.evidence import files_kept_only_on_success
@@ -97,6 +97,7 @@ class TaskPage(TemplateResponseMixin, View):
             activation.start(self.request)
             activation.process.artifact = self.perform(form)  # the flow's next nodes read its state
             activation.execute()
+            notify.tasks_opened([activation.process.artifact], by=self.request.user)
 
 
 class DeclarationCreateView(TaskPage):
@@ -129,6 +130,7 @@ class DeclarationCreateView(TaskPage):
             declaration = self.perform(form)
             activation.process.artifact = declaration
             activation.execute()
+            notify.tasks_opened([declaration], by=self.request.user)
 
 
 class ReviseView(TaskPage):
