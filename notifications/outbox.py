@@ -128,6 +128,6 @@ def _enqueue_delivery() -> None:
 
 
 def deliver_after_commit() -> None:
-    """Ask a worker to deliver once the current transaction commits (once per transaction)."""
-    if not any(entry[1] is _enqueue_delivery for entry in connection.run_on_commit):
-        transaction.on_commit(_enqueue_delivery)
+    """Ask a worker to deliver once the current transaction commits (a worker that finds nothing
+    due, because an earlier job of the same commit sent it, stops at once)."""
+    transaction.on_commit(_enqueue_delivery)
