@@ -611,6 +611,18 @@ def step_xlsx(args) -> list[dict]:
                 ratio=p["p50_ms"] / b["p50_ms"], target="—", ok=None)]
 
 
+def step_publish(args) -> list[dict]:
+    from bench.notify import step_publish as run  # bench.notify reads this module's helpers
+
+    return run(args)
+
+
+def step_delivery(args) -> list[dict]:
+    from bench.notify import step_delivery as run
+
+    return run(args)
+
+
 STEPS = {
     "transition": step_transition,
     "human": step_human,
@@ -618,6 +630,8 @@ STEPS = {
     "assessment": step_assessment,
     "verify": step_verify,
     "xlsx": step_xlsx,
+    "publish": step_publish,
+    "delivery": step_delivery,
 }
 
 
