@@ -7,7 +7,7 @@ from django.core import mail
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from notifications.models import Channel, Delivery, Message
+from notifications.models import Channel, Delivery, Kind, Message
 from units.roles import Role
 from workflow import flows, notify, services
 from workflow.flows import DeclarationFlow
@@ -166,3 +166,15 @@ def test_the_profile_page_refuses_a_bad_mobile_number_in_chinese(world, client):
     assert response.status_code == 200 and "手机号码须为11位数字" in response.content.decode()
     assert client.post("/profile/", {"mobile": "138 0000 0001"}).status_code == 302
     assert 'value="13800000001"' in client.get("/profile/").content.decode()
+
+
+def test_releasing_the_results_tells_each_unit_that_took_part_where_its_breakdown_is(addressed):
+    from workflow.assessment import assessment_release
+
+    w = addressed
+    w.declaration("summarized")
+    assessment_release(programme=w.programme, by=w.reviewer)
+    message = Message.objects.get(recipient=w.operator, kind=Kind.RESULTS)
+    assert message.title == f"{w.programme.name}考核结果已发布"
+    assert message.url == f"/programmes/kaifu-2023/assessment/units/{w.unit.code}/"
+    assert not Message.objects.filter(kind=Kind.RESULTS, recipient__in=[w.other_operator, w.other_leader]).exists()
