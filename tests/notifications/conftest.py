@@ -103,10 +103,23 @@ def broker():
 
     client = redis_or_fail()
     saved = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager}
+    _new_connection_pool(app)  # eager jobs of earlier tests made one for the default broker (Celery keeps it)
     app.conf.update(broker_url=REDIS_URL, task_always_eager=False)
     yield REDIS_URL
-    app.conf.update(saved)  # its producer pool stays for the next test on this broker; eager jobs do not use it
+    app.conf.update(saved)
+    _new_connection_pool(app)
     client.flushdb()
+
+
+def _new_connection_pool(app) -> None:
+    """Celery makes its broker connection and producer pools once, for the broker configured then
+    (`Celery.pool`, `AMQP.producer_pool`); a test that changes the broker needs new ones."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    if app.amqp._producer_pool is not None:
+        app.amqp._producer_pool.force_close_all()
+        app.amqp._producer_pool = None
 
 
 def database_url() -> str:
