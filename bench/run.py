@@ -29,7 +29,7 @@ SCALES = {
     "quick": {"units": 10, "iterations": 20, "samples": 15, "xlsx_samples": 3, "verify_runs": 1},
 }
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/themeday"
-STEP_ORDER = ("transition", "human", "lists", "assessment", "verify", "xlsx", "serve")
+STEP_ORDER = ("transition", "human", "lists", "assessment", "verify", "xlsx", "publish", "delivery", "serve")
 
 
 def bench_database_url(scale: str) -> str:
@@ -137,6 +137,8 @@ def run_step(url: str, name: str, params: dict) -> list[dict]:
 def _fmt(side: dict | None) -> str:
     if not side:
         return "—"
+    if "msgs_s" in side:
+        return f"{side['msgs_s']:,} messages/s ({side['n']} in {side['seconds']} s)"
     if "events_s" in side:
         cpu = f", {side['events_per_cpu_s']:,} ev/CPU-s" if "events_per_cpu_s" in side else ""
         return f"{side['events_s']:,} ev/s ({side['seconds']} s{cpu})"

@@ -617,7 +617,22 @@ def step_xlsx(args) -> list[dict]:
                 ratio=p["p50_ms"] / b["p50_ms"], target="—", ok=None)]
 
 
-# ------------------------------------------------------------------ 7. the production server
+# ------------------------------------------------------------------ 7. publishing with messages, 8. delivery
+
+
+def step_publish(args) -> list[dict]:
+    from bench.notify import step_publish as run  # bench.notify reads this module's helpers
+
+    return run(args)
+
+
+def step_delivery(args) -> list[dict]:
+    from bench.notify import step_delivery as run
+
+    return run(args)
+
+
+# ------------------------------------------------------------------ 9. the production server
 
 
 def step_serve(args) -> list[dict]:
@@ -633,6 +648,8 @@ STEPS = {
     "assessment": step_assessment,
     "verify": step_verify,
     "xlsx": step_xlsx,
+    "publish": step_publish,
+    "delivery": step_delivery,
     "serve": step_serve,
 }
 

@@ -12,6 +12,7 @@ from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -70,10 +71,11 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",  # the public column's sitemap.xml
     "units",
     "policies",
+    "notifications",
     "workflow",
     "accounts",
     "ops",
-    "public",  # 政务公开主题日专栏 under /gongkai/ (anonymous)
+    "gongkai",  # 政务公开主题日专栏 under /gongkai/ (anonymous)
 ]
 
 MIDDLEWARE = [
@@ -112,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -207,7 +210,7 @@ if not AUDIT_ANCHOR_KEY:
 elif not DEBUG and (len(AUDIT_ANCHOR_KEY) < 32 or AUDIT_ANCHOR_KEY == SECRET_KEY):
     raise ImproperlyConfigured("AUDIT_ANCHOR_KEY must have at least 32 characters and differ from SECRET_KEY.")
 
-# The public column (/gongkai/, `public/`): how long a built page stays in Django's cache (a
+# The public column (/gongkai/, `gongkai/`): how long a built page stays in Django's cache (a
 # service that changes it gives it a new key at once), and the max-age browsers and shared caches
 # in front of the server may keep it without asking again.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "86400"))
@@ -242,6 +245,51 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"DeclarationState": "workflow.models.State"},
 }
+
+# ------------------------------------------------------------------ jobs, mail, SMS (docs/notifications.md)
+
+# Celery with Redis as the broker, e.g. redis://127.0.0.1:6379/0; a worker (`celery -A config worker`)
+# delivers messages, a scheduler (`celery -A config beat`) runs the daily jobs. Unset (the demo):
+# every job runs in-process right after the commit that enqueued it.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TIMEZONE = "Asia/Shanghai"
+# A job message that reaches no broker (Redis down) is not retried for long: the outbox keeps the
+# messages, and the minute's delivery sweep sends them once Redis is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BEAT_SCHEDULE = {
+    # Deliveries due (new, or a retry whose backoff has passed): nothing waits for a lost job message.
+    "deliver-due": {"task": "notifications.tasks.deliver_due", "schedule": 60.0},
+    # 催报、催办、举办与总结到期提醒 (each once per cause), at 8:00 Beijing time.
+    "send-reminders": {"task": "workflow.tasks.send_reminders", "schedule": crontab(hour=8, minute=0)},
+    # A checkpoint over every audit chain head, nightly (workflow.audit.checkpoint).
+    "audit-checkpoint": {"task": "workflow.tasks.audit_checkpoint", "schedule": crontab(hour=1, minute=30)},
+}
+
+# Mail: Django's SMTP backend with Django's own setting names when EMAIL_HOST is set; otherwise
+# mail is printed on the console (the demo).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "政务公开主题日 <noreply@example.com>")
+# SMS: a dotted path to a notifications.sms.SmsBackend; "" turns SMS off. The default writes each
+# SMS to the log: connect the government SMS platform by writing a backend for it.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.LoggingBackend")
+# The address people reach the site at, for the links in mail and SMS.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Which declarations a person may see (a callable(user) -> queryset): the message center shows
+# no message about any other (the rule is the workflow's; notifications does not import it).
+NOTIFICATIONS_VISIBLE_DECLARATIONS = "workflow.selectors.declarations_visible_to"
 
 LOGIN_URL = "workflow:login"
 LOGIN_REDIRECT_URL = "workflow:inbox"
@@ -298,16 +346,8 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Mail: configured when EMAIL_HOST is set; server errors (500) then go to ADMINS
-# ("姓名 <a@b>" or plain addresses, comma-separated).
-if os.environ.get("EMAIL_HOST"):
-    EMAIL_HOST = os.environ["EMAIL_HOST"]
-    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+# Server errors (500) are mailed to ADMINS ("姓名 <a@b>" or plain addresses, comma-separated)
+# through the mail settings above.
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ADMINS = [parseaddr(admin) for admin in env_list("ADMINS")]
 
@@ -324,6 +364,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": False},
         "django.request": {"handlers": ["mail_admins"], "propagate": True},
+        # Deliveries and the logging SMS backend report at INFO (the demo shows its SMS on the console).
+        "notifications": {"level": os.environ.get("NOTIFICATIONS_LOG_LEVEL", "INFO")},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.api import TokenView
-from public.views import robots
+from gongkai.views import robots
 
 admin.site.site_header = "政务公开主题日 · 工作流程系统"
 admin.site.site_title = "政务公开主题日"
@@ -13,8 +13,9 @@ urlpatterns = [
     path("api/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/", include("workflow.api.urls")),
     path("account/", include("accounts.urls")),
-    path("gongkai/", include("public.urls")),  # 政务公开主题日专栏 (anonymous)
+    path("gongkai/", include("gongkai.urls")),  # 政务公开主题日专栏 (anonymous)
     path("robots.txt", robots, name="robots"),
+    path("", include("notifications.urls")),
     path("", include("workflow.urls")),
 ]
 

@@ -41,6 +41,35 @@ class Programme(models.Model):
     themes_per_unit = models.PositiveSmallIntegerField("每单位活动主题数", default=1)
     summary_due_days = models.PositiveSmallIntegerField("活动后总结期限（天）", default=15)
 
+    # Due dates (亮灯) and reminders (催报、催办): DESIGN §9, docs/notifications.md.
+    declaration_reminder_days = models.JSONField(
+        "申报截止前催报（提前天数）", default=list, blank=True,
+        help_text="在申报截止前的这些天，提醒尚未报送的单位，例如 [7, 3, 1]；留空则不自动催报。",
+    )
+    office_due_working_days = models.PositiveSmallIntegerField(
+        "审核、排期办理时限（工作日）", default=5, help_text="区政务公开办收到待审核、待排期任务后的办理期限。",
+    )
+    revise_due_working_days = models.PositiveSmallIntegerField(
+        "截止后修改时限（工作日）", default=3,
+        help_text="申报截止后才退回或撤回的申报，须在这些工作日内修改并报送；截止前以申报截止日期为限。",
+    )
+    task_reminder_working_days = models.PositiveSmallIntegerField(
+        "待办等待催办（工作日）", default=3, help_text="审核、排期、盖章、修改任务等待这么多个工作日后，提醒办理人；0 为不提醒。",
+    )
+    task_escalation_working_days = models.PositiveSmallIntegerField(
+        "超时抄送区政务公开办（工作日）", default=5,
+        help_text="单位的任务等待这么多个工作日后，再次提醒并抄送区政务公开办审核人员；0 为不抄送。",
+    )
+    holding_reminder_days = models.PositiveSmallIntegerField(
+        "安排月份结束前提醒举办（天）", default=7, help_text="已排期而未登记举办的活动，在安排月份结束前这些天提醒单位。",
+    )
+    summary_reminder_days = models.PositiveSmallIntegerField(
+        "总结到期前提醒（天）", default=3, help_text="已举办而未提交总结的活动，在总结期限前这些天提醒单位。",
+    )
+    reminders_required = models.BooleanField(
+        "提醒必须送达", default=True, help_text="催报、催办和到期提醒同时发送邮件和短信，不受个人消息设置影响。",
+    )
+
     forms = models.JSONField("活动形式", default=list, blank=True)
     focus_topics = models.JSONField("重点主题", default=list, blank=True)
     banner_templates = models.JSONField("会标模板", default=list, blank=True)

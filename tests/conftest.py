@@ -100,6 +100,15 @@ def _triggers_on_for_this_session(django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _sessions_renewed_only_where_tested(request, monkeypatch):
+    """A page's statements must not depend on how long a test took: the session is renewed at most
+    once a minute (accounts.sessions), which a slow test would cross. Tests marked
+    `session_renewal` keep the real interval."""
+    if request.node.get_closest_marker("session_renewal") is None:
+        monkeypatch.setattr("accounts.sessions.RENEW_EVERY", 10**9)
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Uploaded evidence goes to a fresh directory per test, never into var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"

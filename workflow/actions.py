@@ -32,6 +32,7 @@ class Action(StrEnum):
     EVALUATE = "evaluate"
     CANCEL = "cancel"
     EXTEND = "grant_extension"
+    URGE = "urge"
 
 
 class Reason(StrEnum):
@@ -86,6 +87,7 @@ ACTIONS: dict[Action, Spec] = {
     Action.CANCEL: Spec("取消", REVIEW, method="cancel", step=ENDED, reason=Reason.REQUIRED,
                         change="举办前 → 已取消", in_admin=True, on_detail_page=True),
     Action.EXTEND: Spec("批准延期", REVIEW),
+    Action.URGE: Spec("催报催办", REVIEW),
 }
 
 TRANSITIONS: dict[Action, Spec] = {action: spec for action, spec in ACTIONS.items() if spec.is_transition}
@@ -94,7 +96,7 @@ TRANSITIONS: dict[Action, Spec] = {action: spec for action, spec in ACTIONS.item
 EVENT_LABELS: dict[str, str] = {
     **{str(action): spec.label for action, spec in ACTIONS.items()},
     "export": "导出", "release_results": "发布考核结果", "grant_role": "授予角色", "revoke_role": "撤销角色",
-    "import_roster": "导入名单", "evidence_publicity": "设置照片是否公开",
+    "import_roster": "导入名单", "evidence_publicity": "设置照片是否公开", "remind": "自动提醒",
     # accounts.events: logins and the second factor
     "login": "登录", "logout": "退出登录", "login_failed": "登录失败", "lockout": "登录锁定",
     "otp_verified": "动态验证码验证通过", "otp_failed": "动态验证码错误", "otp_enrolled": "绑定验证器",

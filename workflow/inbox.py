@@ -23,7 +23,14 @@ from units.roles import OPERATE, SEAL, Role
 from workflow.flows import DeclarationFlow
 from workflow.models import TaskRow
 from workflow.permissions import OFFICE_PERMS
-from workflow.selectors import declarations_visible_to, member_unit_ids, unit_ids_of, unit_roles_of, visibility_of
+from workflow.selectors import (
+    declarations_visible_to,
+    member_unit_ids,
+    unit_ids_of,
+    unit_roles_of,
+    visibility,
+    visibility_of,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -33,7 +40,10 @@ OFFICE_TASK_PERMS = OFFICE_PERMS  # the office's tasks go to exactly the office'
 
 # What an inbox row shows (the pages and the API): the view's other columns stay in the database.
 ROW_FIELDS = ("flow_task", "status", "created", "finished", "owner__username", "declaration", "unit_name", "theme",
-              "declaration_state")
+              "declaration_state", "due_on")
+# 待办 and 待领取 put what is due first (亮灯), then what has waited longest; a task not yet given a
+# due date last.
+DUE_FIRST = (F("due_on").asc(nulls_last=True), "created", "pk")
 # An inbox page shows no owner (a row of 待办 is the reader's, one of 待领取 nobody's): no owner join.
 PAGE_FIELDS = ("owner", *(name for name in ROW_FIELDS if not name.startswith("owner__")))
 
@@ -108,19 +118,19 @@ def _active(user: User) -> bool:
 
 
 def tasks_for(user: User) -> QuerySet[TaskRow]:
-    """待办: open tasks assigned to `user`, oldest first."""
+    """待办: open tasks assigned to `user`, the earliest due first."""
     if not _active(user):
         return TaskRow.objects.none()
     scope = _Scope.of(user)
-    return _rows(scope.filter(scope.mine)).order_by("created", "pk")
+    return _rows(scope.filter(scope.mine)).order_by(*DUE_FIRST)
 
 
 def queue_for(user: User) -> QuerySet[TaskRow]:
-    """待领取: unassigned tasks `user` may claim, oldest first."""
+    """待领取: unassigned tasks `user` may claim, the earliest due first."""
     if not _active(user):
         return TaskRow.objects.none()
     scope = _Scope.of(user)
-    return _rows(scope.filter(scope.claimable)).order_by("created", "pk")
+    return _rows(scope.filter(scope.claimable)).order_by(*DUE_FIRST)
 
 
 def open_tasks(user: User) -> QuerySet[TaskRow]:
@@ -155,7 +165,7 @@ def tab_counts(user: User) -> dict[str, int]:
 
 
 def open_page(user: User, tab: str, *, start: int, size: int) -> tuple[dict[str, int] | None, list[TaskRow]]:
-    """Rows `start` to `start + size` of 待办 (`tab` "inbox") or 待领取 ("queue"), oldest first, and
+    """Rows `start` to `start + size` of 待办 (`tab` "inbox") or 待领取 ("queue"), the earliest due first, and
     both tabs' counts, in one statement (`_open_page_statement`).
 
     The statement reads the open tasks of both tabs, this tab's first, each row carrying the
@@ -178,7 +188,7 @@ def _open_page_queryset(scope: _Scope, tab: str, start: int, size: int) -> Query
     this_tab_first = F("owner_id").asc(nulls_first=True) if tab == "queue" else F("owner_id").asc(nulls_last=True)
     return scope.open().only(*PAGE_FIELDS).annotate(**{
         f"{name}_count": window for name, window in _counts(window=True).items()
-    }).order_by(this_tab_first, "created", "pk")[start:start + size]
+    }).order_by(this_tab_first, *DUE_FIRST)[start:start + size]
 
 
 # No person has this id: it marks where a shape's statement takes each person's id.
@@ -249,3 +259,22 @@ def _may_claim(user: User, task: Task) -> bool:
         return Unit.objects.filter(pk=task.owner_permission_obj_pk, pk__in=mine).exists()
     return task.owner_permission in OFFICE_TASK_PERMS and user.has_perm(task.owner_permission) and \
         _sees_declaration_of(user, task)
+
+
+def overdue_tasks(user, programme, *, today) -> list[TaskRow]:
+    """The dashboard's overdue tasks of `programme`, by unit, the longest overdue first, with who
+    holds each (its owner, or 待领取), among the declarations `user` may see: one statement."""
+    visible = visibility(user)
+    if visible is None:
+        return []
+    rows = list(
+        TaskRow.objects.filter(visible, declaration__programme=programme, status__in=(STATUS.NEW, *IN_HAND), due_on__lt=today)
+        .select_related("owner").only("flow_task", "owner__first_name", "owner__username", "owner_permission", "unit_name",
+                                      "theme", "declaration", "due_on")
+        .order_by("unit_name", "due_on", "pk")
+    )
+    for row in rows:
+        row.holder = (row.owner.first_name or row.owner.username) if row.owner else "待领取"
+        row.days_overdue = (today - row.due_on).days
+        row.unit_task = (row.owner_permission or "").startswith("units.")
+    return rows

@@ -268,7 +268,7 @@ class Evidence(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上传人")
     uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
-    # Shown on the public column (`public/`) once the activity is held; only photos, only by
+    # Shown on the public column (`gongkai/`) once the activity is held; only photos, only by
     # `workflow.publicity.evidence_set_public` (audited). Off by default.
     public = models.BooleanField("公开展示", default=False)
 
@@ -481,6 +481,7 @@ class TaskRow(models.Model):
     unit_name = models.CharField("单位", max_length=100)
     theme = models.CharField("活动主题", max_length=200)
     declaration_state = models.CharField("申报状态", max_length=16)
+    due_on = models.DateField("办理期限", null=True)  # TaskDeadline's; None until the task is announced
 
     class Meta:
         managed = False
@@ -490,3 +491,20 @@ class TaskRow(models.Model):
 
     def __str__(self) -> str:
         return f"任务#{self.pk}"
+
+
+class TaskDeadline(models.Model):
+    """When one human task of a declaration's process is due (亮灯), written when its people are
+    told it opened (`workflow.notify.tasks_opened`): a task with a row has been announced, so
+    announcing is done once per task however often it is asked for."""
+
+    task = models.OneToOneField("viewflow.Task", on_delete=models.CASCADE, primary_key=True, related_name="deadline",
+                                verbose_name="任务")
+    due_on = models.DateField("办理期限")
+    announced_at = models.DateTimeField("通知时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "任务办理期限"
+
+    def __str__(self) -> str:
+        return f"任务#{self.task_id}：{self.due_on:%Y-%m-%d}"

@@ -1,6 +1,6 @@
-"""What the public column (`public/`) shows changed: the services say so, once they commit.
+"""What the public column (`gongkai/`) shows changed: the services say so, once they commit.
 
-The column caches its pages (`public.cache`). Each page depends on a few *scopes* — the plan of
+The column caches its pages (`gongkai.cache`). Each page depends on a few *scopes* — the plan of
 a programme, one activity, the feeds, … — and each scope has a version kept in Django's cache;
 a page's cache key holds the versions of its scopes. A service that changes what a scope shows
 calls `changed(scope, …)`: after its transaction commits (a rolled-back action changes nothing)

@@ -3,7 +3,7 @@
 A unit's operator or leader, or the office's reviewers and schedulers, mark each photo on the
 declaration page (`permissions.may_set_evidence_publicity`). Only images may be public, never
 PDFs; the public column shows a public photo once its activity has been held
-(`public.selectors`). Every mark is one audit event on the declaration's chain, in the same
+(`gongkai.selectors`). Every mark is one audit event on the declaration's chain, in the same
 transaction, and the activity's public page changes when it commits.
 """
 from __future__ import annotations

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from policies.models import Programme
 from units.models import Unit
-from workflow import audit, publication
+from workflow import audit, notify, publication
 from workflow.actions import EVENT_LABELS
 from workflow.assessment import Scoreboard, assess_programme
 from workflow.errors import NotFound, PermissionRefused, TransitionConflict
@@ -115,6 +115,7 @@ def assessment_release(
         locked.results_released_at = at
         locked.save(update_fields=["results_released_at"])
         publication.changed(publication.results(locked.code))
+        notify.results_released(locked, number=release.number, by=by)
     programme.results_released_at = at
     return release
 

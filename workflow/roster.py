@@ -26,10 +26,11 @@ Invariants:
 
 Login names (documented for administrators): a person with an email logs in with the
 email in lower case (an existing user with that email keeps their login name); a person
-with only a phone logs in with `tel-` followed by the phone's digits. Phone numbers are
-used only for this (the user table has no phone column). New people get an unusable
-password: they set one through the password reset, or an administrator sets it in the
-admin. A person's name (`first_name`) and email follow the roster.
+with only a phone logs in with `tel-` followed by the phone's digits. A mobile number is
+also kept for SMS reminders (`notifications.Profile`). New people get an unusable password
+and a welcome message with a link to set it (`notifications.accounts.welcome`: by e-mail,
+and SMS to a mobile number); an administrator may also set one in the admin. A person's
+name (`first_name`) and email follow the roster.
 """
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ from django.core.validators import validate_email, validate_slug
 from django.db import transaction
 from openpyxl import load_workbook
 
+from notifications import accounts
 from policies import rules
 from policies.rules import Problem
 from units.models import Unit, UnitKind
@@ -375,6 +377,8 @@ def roster_import(*, file, filename: str, by: User) -> RosterResult:
                 else:
                     result.roles_unchanged += 1
         audit.record(action="import_roster", actor=by, changed={"filename": filename, **result.counts()})
+        accounts.mobiles_save({users[row.username].pk: re.sub(r"\D", "", row.phone) for row in rows if row.username and row.phone})
+        accounts.welcome(users[username] for username in result.new_logins)
     return result
 
 

@@ -23,7 +23,7 @@ from policies import holding, rules
 from policies.models import Programme
 from policies.rules import NON_FIELD, Problem
 from units.models import Unit
-from workflow import audit, process, publication, schedule_versions
+from workflow import audit, notify, process, publication, reminders, schedule_versions
 from workflow import evidence as evidence_files
 from workflow.actions import ACTIONS, Action, Reason
 from workflow.errors import NotFound, RuleViolation, TransitionConflict
@@ -188,7 +188,10 @@ def _follow_up(
     here, inside the action's transaction: messages to the people concerned (written with the
     action, delivered by a worker after commit) and the public column's caches (built again
     after commit). Every service calls it once, with every declaration it changed."""
+    if ACTIONS[action].step or action == Action.CREATE:
+        notify.tasks_opened(declarations, by=by)  # whoever now has a task of theirs, in one batch
     for declaration in declarations:
+        notify.transitioned(declaration, action=action.value, by=by, reason=reason)
         publication.after_action(declaration, action=action.value, from_state=from_state)
 
 
@@ -331,6 +334,7 @@ def deadline_extension_grant(*, programme: Programme, unit: Unit, until: dt.date
             action=Action.EXTEND.value, actor=by, unit=unit, programme=programme, reason=reason,
             changed={"until": until, "new": created},
         )
+        notify.deadline_extended(extension, by=by)
     return extension
 
 
@@ -560,6 +564,16 @@ def _is_number(value) -> bool:
     except (TypeError, ValueError):
         return False
     return not isinstance(value, bool)
+
+
+# ------------------------------------------------------------------ reminders by hand
+
+def unit_urge(*, programme: Programme, unit: Unit, by: User, declaration: Declaration | None = None,
+              now: dt.datetime | None = None) -> int:
+    """The office reminds a unit at once: 催报 while it has not submitted, 催办 of the task its
+    declaration waits for. Audited; once per unit per day. Returns how many people were told."""
+    authorize(by, Action.URGE, declaration, unit=unit)
+    return reminders.urge(programme=programme, unit=unit, declaration=declaration, by=by, today=timezone.localdate(now))
 
 
 # The service of each action that pages, the API and the admin call by its name (workflow.actions).

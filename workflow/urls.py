@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from workflow.actions import Action
-from workflow.views import assessment, audit, dashboard, declarations, evidence, inbox, programmes, schedule
+from workflow.views import assessment, audit, dashboard, declarations, evidence, inbox, programmes, reminders, schedule
 
 app_name = "workflow"
 
@@ -22,6 +22,8 @@ urlpatterns = [
     path("declarations/<int:pk>/evidence/<int:evidence_pk>/", evidence.evidence_file, name="evidence-file"),
     path("declarations/<int:pk>/evidence/<int:evidence_pk>/public/", evidence.evidence_publicity, name="evidence-publicity"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/units/<int:unit_pk>/urge/", reminders.unit_urge, name="unit_urge"),
+    path("declarations/<int:pk>/urge/", reminders.declaration_urge, name="declaration_urge"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -17,6 +17,9 @@ from tests.factories import UserFactory
 PASSWORD = "pw-for-tests-only"
 
 
+pytestmark = pytest.mark.session_renewal
+
+
 @pytest.fixture
 def clock(monkeypatch):
     """Moves the sessions' clock (the database backend compares expiry dates with it)."""

@@ -196,7 +196,7 @@ def test_a_later_evaluation_shows_in_the_second_release_with_the_changed_units_a
     edu, health = scored
     login(client, world.scheduler)
     release(client)
-    d = Declaration.objects.get(pk=health.pk)  # approved only: schedule, hold, summarise, evaluate it
+    d = Declaration.objects.get(pk=health.pk)  # approved only: schedule, hold, summarize, evaluate it
     services.schedule_publish(programme=world.programme, by=world.scheduler, months={d.pk: 5})
     d = services.declaration_hold(declaration=Declaration.objects.get(pk=d.pk), by=world.other_operator,
                                   evidence=evidence(world.programme, world.other_unit))

@@ -21,7 +21,7 @@ from workflow.trail.verify import verify
 
 @pytest.fixture
 def two_units(world):
-    """Both units summarised; only 卫生健康局 evaluated (quality 6 of 10) before the first release."""
+    """Both units summarized; only 卫生健康局 evaluated (quality 6 of 10) before the first release."""
     edu = world.declaration("summarized")
     health = world.declaration("summarized", unit=world.other_unit)
     health = services.declaration_evaluate(declaration=health, by=world.assessor, scores={"quality": 6}, comment="尚可")

@@ -21,8 +21,8 @@ def rows_of(client, number: int) -> list[list]:
     return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
 
 
-def test_a_later_version_lists_the_held_and_summarised_activities_too(client, world):
-    edu = world.declaration("summarized")  # version 1, then held and summarised
+def test_a_later_version_lists_the_held_and_summarized_activities_too(client, world):
+    edu = world.declaration("summarized")  # version 1, then held and summarized
     health = world.declaration("reviewed", unit=world.other_unit, month=7)
     services.schedule_publish(programme=world.programme, by=world.scheduler, months={health.pk: 7})
     services.declaration_reschedule(declaration=Declaration.objects.get(pk=health.pk), by=world.scheduler, month=8, reason="错峰")

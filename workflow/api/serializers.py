@@ -256,6 +256,7 @@ class TaskSerializer(serializers.Serializer):
     unit_name = serializers.CharField(allow_null=True)
     theme = serializers.CharField(allow_null=True)
     declaration_state = serializers.ChoiceField(choices=State.choices, allow_null=True)
+    due_on = serializers.DateField(allow_null=True, help_text="办理期限（亮灯：逾期为红，3天内到期为黄）")
 
     def get_task(self, task) -> str:
         return task.flow_task.name

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from workflow import selectors
+from workflow import inbox, selectors
 from workflow.permissions import is_office
 from workflow.views.common import current_programme
 
@@ -21,6 +21,8 @@ def dashboard(request):
     programme = current_programme()
     if programme is None:
         raise Http404(gettext("No programme accepts declarations now."))
+    today = timezone.localdate()
     return render(request, "workflow/dashboard.html", {
-        "programme": programme, **selectors.dashboard_of(programme, today=timezone.localdate()).__dict__,
+        "programme": programme, **selectors.dashboard_of(programme, today=today).__dict__,
+        "overdue": inbox.overdue_tasks(request.user, programme, today=today),
     })

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from policies.reminders import light
 from workflow import inbox
 from workflow.flows import DeclarationFlow
 from workflow.selectors import declaration_get, units_of
@@ -44,11 +45,11 @@ def inbox_tab(user, tab: str, number=None) -> tuple[dict[str, int], Page]:
 def _inbox(request, tab: str):
     counts, page = inbox_tab(request.user, tab, request.GET.get("page"))
     task_url, declaration_url = row_url("workflow:task"), row_url("workflow:declaration")
-    now = timezone.now()
+    now, today = timezone.now(), timezone.localdate()
     for row in page.object_list:
         row.url, row.declaration_url = task_url(row.pk), declaration_url(row.declaration_id)
-        if tab != "done":  # how long it has waited, in its largest unit (3天, 5小时)
-            row.waited = timesince(row.created, now, depth=1)
+        if tab != "done":  # how long it has waited, in its largest unit (3天, 5小时), and its colour (亮灯)
+            row.waited, row.light = timesince(row.created, now, depth=1), light(row.due_on, today)
     return render(request, "workflow/inbox.html", {
         "tab": tab, "rows": page.object_list, "page": page, "counts": counts,
         "may_start": units_of(request.user).exists(),

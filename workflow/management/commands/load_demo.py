@@ -1,7 +1,9 @@
 """Load the Kaifu 2023 programme, the sample units and demo people for every role.
 
 Every declaration in the demo is made through the real services (so the audit trail is
-real), with 2023 dates where the programme's calendar needs them. Sample units are
+real), with 2023 dates where the programme's calendar needs them. The people have example
+addresses (`<login>@example.com`): with no mail server configured, their mail is printed on
+the console. Sample units are
 marked `is_sample`; this is not the district's official roster.
 """
 from __future__ import annotations
@@ -54,6 +56,7 @@ class Command(BaseCommand):
             def person(username: str, name: str, role: str, unit: Unit | None = None):
                 user, _ = User.objects.get_or_create(username=username, defaults={"first_name": name})
                 user.set_password(password)
+                user.email = f"{username}@example.com"  # an example address: the demo's mail shows on the console
                 user.save()
                 role_grant(user=user, role=role, unit=unit, by=admin)
                 return user

@@ -11,8 +11,8 @@ from django.utils.http import http_date
 
 from policies.models import Programme
 from tests.factories import evidence
+from tests.gongkai.conftest import activities
 from tests.pages.conftest import login
-from tests.public.conftest import activities
 from workflow import services
 from workflow.errors import RuleViolation
 from workflow.models import Declaration

@@ -1,13 +1,13 @@
 """sitemap.xml (Django's sitemap framework): every programme's plan, 典型经验 and released results
-where public, and every public activity page, from `public.selectors`."""
+where public, and every public activity page, from `gongkai.selectors`."""
 from __future__ import annotations
 
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.urls import reverse
 
-from public import selectors
-from public.cache import cached
+from gongkai import selectors
+from gongkai.cache import cached
 from workflow import publication as scope
 
 

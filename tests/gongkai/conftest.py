@@ -70,7 +70,7 @@ def activities(world, count: int, *, start: int = 0, held: int = 0) -> list:
 
 @pytest.fixture
 def column_year(world):
-    """Three activities on the plan (one held); 教育局's activity held, summarised and marked
+    """Three activities on the plan (one held); 教育局's activity held, summarized and marked
     exemplary; 卫生健康局's scheduled, then cancelled. Returns (the three, 教育局's)."""
     from tests.factories import SUMMARY
     from workflow import services

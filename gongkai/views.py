@@ -1,6 +1,6 @@
 """The public column's pages (政务公开主题日专栏, /gongkai/): anonymous, Chinese, cached.
 
-Every page reads through `public.selectors` and is served through `public.cache` (ETag,
+Every page reads through `gongkai.selectors` and is served through `gongkai.cache` (ETag,
 Last-Modified, 304, Cache-Control: public). A page never depends on who asks: no login, no
 session, no CSRF token, no language switch; what is missing or not public is the same cached
 404 page. Each view names the scopes it shows (`workflow.publication`), so a service's change
@@ -19,8 +19,8 @@ from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_safe
 
-from public import selectors
-from public.cache import cached, public_headers, remembered, serve
+from gongkai import selectors
+from gongkai.cache import cached, public_headers, remembered, serve
 from workflow import publication as scope
 from workflow.trail import anchors as trail_anchors
 

@@ -7,8 +7,8 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Rss201rev2Feed
 
-from public import selectors
-from public.cache import cached
+from gongkai import selectors
+from gongkai.cache import cached
 from workflow import publication as scope
 
 TITLE = "政务公开主题日专栏"

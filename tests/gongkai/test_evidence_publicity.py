@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import evidence as holding
+from tests.gongkai.conftest import pdf, png
 from tests.pages.conftest import login
-from tests.public.conftest import pdf, png
 from workflow import services
 from workflow.errors import NotFound, PermissionRefused, RuleViolation
 from workflow.evidence import Upload

@@ -4,5 +4,5 @@ from django.apps import AppConfig
 class PublicConfig(AppConfig):
     """政务公开主题日专栏: what the public sees under /gongkai/, without logging in (issue 19)."""
 
-    name = "public"
+    name = "gongkai"
     verbose_name = "政务公开主题日专栏"

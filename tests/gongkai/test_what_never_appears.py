@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.factories import BEFORE_DEADLINE, UnitFactory, person
-from tests.public.conftest import pdf, png
+from tests.gongkai.conftest import pdf, png
 from units.roles import Role
 from workflow import services
 from workflow.evidence import Upload
@@ -190,7 +190,7 @@ def test_every_state_and_every_field_shows_exactly_what_the_public_may_see(clien
     with committed():
         d = services.declaration_summarize(declaration=d, by=world.operator, nominate=True,
                                            summary={"summary_practice": PRACTICE, "summary_effect": EFFECT, "summary_experience": EXPERIENCE})
-    check()  # summarised and nominated: the summary is not public yet
+    check()  # summarized and nominated: the summary is not public yet
     with committed():
         d = services.declaration_mark_exemplary(declaration=d, by=world.scheduler)
     state["exemplary"] = True

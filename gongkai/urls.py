@@ -1,7 +1,7 @@
 """政务公开主题日专栏 under /gongkai/ (DESIGN §8): anonymous, read-only, cached."""
 from django.urls import path
 
-from public import feeds, sitemaps, views
+from gongkai import feeds, sitemaps, views
 
 app_name = "public"
 

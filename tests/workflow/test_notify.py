@@ -1,0 +1,171 @@
+"""Who is told what (workflow.notify): messages written with the action, mail sent after commit,
+and nobody told about, or able to open, a declaration they may not see."""
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from rest_framework.test import APIClient
+
+from notifications.models import Channel, Delivery, Kind, Message
+from units.roles import Role
+from workflow import notify, services
+from workflow.flows import DeclarationFlow
+from workflow.models import Declaration, TaskDeadline
+from workflow.roles import role_revoke
+
+
+def api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def titles(user) -> list[str]:
+    return list(Message.objects.filter(recipient=user).order_by("pk").values_list("title", flat=True))
+
+
+def test_a_return_tells_the_units_people_the_reason_by_message_and_mail_and_nobody_else(
+        extended, django_capture_on_commit_callbacks):
+    w = extended
+    d = w.declaration("submitted")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(w.reviewer).post(f"/api/declarations/{d.pk}/return/", {"reason": "请补充活动简介中的政策名称。"}, format="json")
+    assert response.status_code == 200
+    for person in (w.operator, w.leader):
+        message = Message.objects.filter(recipient=person, cause__startswith="task:").latest("pk")
+        assert message.title == "申报被退回：《惠企政策面对面》" and "退回理由：请补充活动简介中的政策名称。" in message.body
+    # the operator drafted it: the revise task is theirs (the task's page); the leader reads the declaration
+    assert Message.objects.filter(recipient=w.operator, cause__startswith="task:").latest("pk").url.startswith("/tasks/")
+    assert Message.objects.filter(recipient=w.leader, cause__startswith="task:").latest("pk").url == f"/declarations/{d.pk}/"
+    assert not Message.objects.filter(recipient__in=[w.other_operator, w.other_leader], declaration=d).exists()
+    sent = {m.to[0]: m for m in mail.outbox if "申报被退回" in m.subject}
+    assert set(sent) == {"edu-op@example.com", "edu-lead@example.com"}
+    letter = sent["edu-op@example.com"]
+    assert letter.subject == "【政务公开主题日】申报被退回：《惠企政策面对面》"
+    assert "请补充活动简介中的政策名称。" in letter.body and "http://127.0.0.1:8000/tasks/" in letter.body
+    html = letter.alternatives[0].content
+    assert "请补充活动简介中的政策名称。" in html and 'href="http://127.0.0.1:8000/tasks/' in html
+
+
+def test_approve_tells_the_unit_and_gives_the_schedulers_their_task(extended, django_capture_on_commit_callbacks):
+    w = extended
+    d = w.declaration("submitted")
+    assert titles(w.reviewer) == ["待审核：开福区教育局《惠企政策面对面》"]  # announced when the flow adopted it
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api(w.reviewer).post(f"/api/declarations/{d.pk}/approve/").status_code == 200
+    assert titles(w.operator)[-1] == titles(w.leader)[-1] == "申报已审核通过：《惠企政策面对面》"
+    assert titles(w.scheduler) == ["待排期：开福区教育局《惠企政策面对面》"]
+    assert titles(w.reviewer) == ["待审核：开福区教育局《惠企政策面对面》"]  # nobody is told of their own action
+    assert not Message.objects.filter(recipient__in=[w.other_operator, w.other_leader], declaration=d).exists()
+
+
+def test_publishing_the_schedule_tells_each_unit_its_own_month(extended):
+    w = extended
+    first = w.declaration("reviewed", month=5)
+    second = w.declaration("reviewed", unit=w.other_unit, month=9)
+    services.schedule_publish(programme=w.programme, by=w.scheduler, months={first.pk: 6, second.pk: 9})
+    assert titles(w.operator)[-1] == "已排期：《惠企政策面对面》安排在6月"
+    assert titles(w.other_leader)[-1] == "已排期：《惠企政策面对面》安排在9月"
+    body = Message.objects.filter(recipient=w.operator).latest("pk").body
+    assert "安排在6月" in body and "2023-06-30前登记举办情况" in body and "9月" not in body
+    due = TaskDeadline.objects.get(task__process__artifact_object_id=first.pk, task__flow_task=DeclarationFlow.hold)
+    assert str(due.due_on) == "2023-06-30"
+
+
+def test_announcing_the_same_tasks_again_writes_nothing_again(extended):
+    w = extended
+    d = w.declaration("submitted")
+    before = (Message.objects.count(), Delivery.objects.count(), TaskDeadline.objects.count())
+    with transaction.atomic():
+        assert notify.tasks_opened([Declaration.objects.select_related("unit", "programme").get(pk=d.pk)]) == 0
+    assert (Message.objects.count(), Delivery.objects.count(), TaskDeadline.objects.count()) == before
+
+
+def test_an_action_that_rolls_back_sends_nothing(extended, django_capture_on_commit_callbacks):
+    w = extended
+    d = w.declaration("submitted")
+    before = Message.objects.count()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError), transaction.atomic():
+        services.declaration_approve(declaration=d, by=w.reviewer)
+        assert Message.objects.count() > before  # written with the action…
+        raise RuntimeError("the request failed after the approval")
+    assert Message.objects.count() == before and callbacks == [] and mail.outbox == []  # …and gone with it
+    assert Declaration.objects.get(pk=d.pk).state == "submitted"
+
+
+def test_another_units_person_never_sees_or_opens_a_message_and_one_who_left_stops_seeing_it(extended, client):
+    w = extended
+    d = w.declaration("submitted")
+    api(w.reviewer).post(f"/api/declarations/{d.pk}/return/", {"reason": "请补充。"}, format="json")
+    message = Message.objects.filter(recipient=w.leader, cause__startswith="task:").latest("pk")
+
+    client.force_login(w.other_leader)
+    assert client.get(f"/messages/{message.pk}/").status_code == 404
+    assert client.post(f"/messages/{message.pk}/read/").status_code == 404
+    assert "申报被退回" not in client.get("/messages/").content.decode()
+
+    client.force_login(w.leader)
+    page = client.get("/messages/").content.decode()
+    assert "申报被退回：《惠企政策面对面》" in page and "请补充。" in page
+    unread = Message.objects.filter(recipient=w.leader).count()
+    assert f'aria-label="消息中心：{unread}条未读"' in client.get("/declarations/").content.decode()
+
+    role_revoke(user=w.leader, role=Role.LEADER, unit=w.unit, by=w.administrator)
+    assert "申报被退回" not in client.get("/messages/").content.decode()
+    assert client.get(f"/messages/{message.pk}/").status_code == 404
+    left = Message.objects.filter(recipient=w.leader, declaration__isnull=True).count()  # the extension's notice
+    assert left < unread and f'aria-label="消息中心：{left}条未读"' in client.get("/").content.decode()
+
+
+def test_opening_a_message_marks_it_read_and_leads_to_its_task(extended, client):
+    w = extended
+    d = w.declaration("submitted")
+    api(w.reviewer).post(f"/api/declarations/{d.pk}/return/", {"reason": "请补充。"}, format="json")
+    api(w.reviewer).post(f"/api/declarations/{d.pk}/cancel/", {"reason": "单位申请取消。"}, format="json")
+    client.force_login(w.operator)
+    unread = Message.objects.filter(recipient=w.operator).count()  # the extension, the return, the cancellation
+    assert unread == 3 and 'aria-label="消息中心：3条未读"' in client.get("/").content.decode()
+    task_message = Message.objects.filter(recipient=w.operator, cause__startswith="task:").latest("pk")
+    response = client.get(f"/messages/{task_message.pk}/")
+    assert response.status_code == 302 and response["Location"] == task_message.url
+    assert 'aria-label="消息中心：2条未读"' in client.get("/").content.decode()
+    assert client.post("/messages/read-all/").status_code == 302
+    assert not Message.objects.filter(recipient=w.operator, read_at__isnull=True).exists()
+    cancelled = Message.objects.get(recipient=w.operator, cause__startswith="cancel:")
+    assert cancelled.title == "申报已取消：《惠企政策面对面》" and "取消理由：单位申请取消。" in cancelled.body
+
+
+def test_a_person_who_turns_off_task_mail_gets_the_message_without_mail(extended, client):
+    w = extended
+    client.force_login(w.operator)
+    response = client.post("/profile/", {"mobile": "", "email_decision": "on"})  # task mail unticked
+    assert response.status_code == 302
+    d = w.declaration("submitted")
+    api(w.reviewer).post(f"/api/declarations/{d.pk}/return/", {"reason": "请补充。"}, format="json")
+    message = Message.objects.filter(recipient=w.operator, cause__startswith="task:").latest("pk")
+    assert not message.deliveries.exists()
+    leader_message = Message.objects.filter(recipient=w.leader, cause__startswith="task:").latest("pk")
+    assert list(leader_message.deliveries.values_list("channel", "address")) == [(Channel.EMAIL, "edu-lead@example.com")]
+
+
+def test_the_profile_page_refuses_a_bad_mobile_number_in_chinese(world, client):
+    client.force_login(world.operator)
+    response = client.post("/profile/", {"mobile": "0731-8439"})
+    assert response.status_code == 200 and "手机号码须为11位数字" in response.content.decode()
+    assert client.post("/profile/", {"mobile": "138 0000 0001"}).status_code == 302
+    assert 'value="13800000001"' in client.get("/profile/").content.decode()
+
+
+def test_releasing_the_results_tells_each_unit_that_took_part_where_its_breakdown_is(addressed):
+    from workflow.releases import assessment_release
+
+    w = addressed
+    w.declaration("summarized")
+    assessment_release(programme=w.programme, by=w.reviewer)
+    message = Message.objects.get(recipient=w.operator, kind=Kind.RESULTS)
+    assert message.title == f"{w.programme.name}考核结果已发布（第1次发布）"
+    assert message.url == f"/programmes/kaifu-2023/assessment/units/{w.unit.code}/"
+    assert not Message.objects.filter(kind=Kind.RESULTS, recipient__in=[w.other_operator, w.other_leader]).exists()
