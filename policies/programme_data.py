@@ -46,7 +46,20 @@ FIELD_LABELS: dict[str, str] = {
     "contact_name": "联系人",
     "contact_phone": "联系电话",
     "contact_email": "邮箱",
+    # 提醒与办理时限 (docs/notifications.md)
+    "declaration_reminder_days": "申报截止前催报（提前天数）",
+    "office_due_working_days": "审核、排期办理时限（工作日）",
+    "revise_due_working_days": "截止后修改时限（工作日）",
+    "task_reminder_working_days": "待办等待催办（工作日）",
+    "task_escalation_working_days": "超时抄送区政务公开办（工作日）",
+    "holding_reminder_days": "安排月份结束前提醒举办（天）",
+    "summary_reminder_days": "总结到期前提醒（天）",
+    "reminders_required": "提醒必须送达（邮件和短信）",
 }
+REMINDER_FIELDS = (
+    "declaration_reminder_days", "office_due_working_days", "revise_due_working_days", "task_reminder_working_days",
+    "task_escalation_working_days", "holding_reminder_days", "summary_reminder_days", "reminders_required",
+)
 VALUE_FIELDS = tuple(FIELD_LABELS)
 DATE_FIELDS = ("issued_on", "declaration_due_date")
 LIST_FIELDS = ("forms", "focus_topics", "banner_templates", "forbidden_banner_names", "participant_categories",
@@ -276,8 +289,10 @@ def describe(field: str, value, values: dict | None = None) -> str:
         return "；".join(_indicator_text(i) for i in value or [] if isinstance(i, dict)) or "（无）"
     if field == "clauses":
         return "；".join(f"{CLAUSE_LABELS.get(k, k)}：{v}" for k, v in (value or {}).items() if v) or "（无）"
-    if field in ("accepts_declarations", "results_public"):
+    if field in ("accepts_declarations", "results_public", "reminders_required"):
         return "是" if value else "否"
+    if field == "declaration_reminder_days":
+        return "、".join(f"{day}天" for day in value or []) or "（不自动催报）"
     if value in (None, ""):
         return "（空）"
     return str(value)

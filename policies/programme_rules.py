@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from policies.indicators import AUTO, AUTOMATIC_INDICATORS, KIND_LABELS, MANUAL
-from policies.programme_data import CHOICE_LISTS, CLAUSE_LABELS, FACT_TYPES, PLACEHOLDERS_FOR_PEOPLE
+from policies.programme_data import CHOICE_LISTS, CLAUSE_LABELS, FACT_TYPES, FIELD_LABELS, PLACEHOLDERS_FOR_PEOPLE
 from policies.rules import BannerRule, Problem, check_banner, check_phone, normalize_banner
 
 PROGRAMME_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
@@ -45,6 +45,7 @@ def check_programme(values: dict) -> list[Problem]:
         *check_indicators(values.get("indicators"), required=accepts),
         *check_clauses(values.get("clauses")),
         *check_contact(values),
+        *check_reminders(values),
     ]
 
 
@@ -421,4 +422,36 @@ def check_contact(values: dict) -> list[Problem]:
             validate_email(email)
         except ValidationError:
             problems.append(Problem("contact_email", "邮箱格式不正确（如 kfzwgk@163.com）。", "email_invalid"))
+    return problems
+
+
+# How many days or working days each reminder rule may say, and whether 0 (off) is allowed.
+_REMINDER_RANGES = {
+    "office_due_working_days": (1, 60), "revise_due_working_days": (1, 60), "task_reminder_working_days": (0, 60),
+    "task_escalation_working_days": (0, 60), "holding_reminder_days": (0, 31), "summary_reminder_days": (0, 60),
+}
+
+
+def check_reminders(values: dict) -> list[Problem]:
+    """催报、催办 and due dates (docs/notifications.md): whole numbers in range, the deadline's
+    reminder days distinct, the office copied only after the holder was reminded."""
+    problems = []
+    days = values.get("declaration_reminder_days")
+    if days is not None:
+        if not isinstance(days, list) or any(isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 90 for d in days):
+            problems.append(Problem("declaration_reminder_days", "催报天数须为1至90之间的整数，用逗号分隔，例如 7,3,1。", "reminder_days_invalid"))
+        elif len(set(days)) != len(days):
+            problems.append(Problem("declaration_reminder_days", "催报天数不能重复。", "reminder_days_repeated"))
+        elif len(days) > 10:
+            problems.append(Problem("declaration_reminder_days", "催报天数最多10个。", "reminder_days_too_many"))
+    for name, (low, high) in _REMINDER_RANGES.items():
+        value = values.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            problems.append(Problem(name, f"{FIELD_LABELS[name]}须为{low}至{high}之间的整数。", f"{name}_invalid"))
+    remind, escalate = values.get("task_reminder_working_days"), values.get("task_escalation_working_days")
+    if (isinstance(remind, int) and isinstance(escalate, int) and remind > 0 and escalate > 0 and escalate <= remind
+            and not any(p.field in ("task_reminder_working_days", "task_escalation_working_days") for p in problems)):
+        problems.append(Problem("task_escalation_working_days", "抄送区政务公开办的时限须晚于催办办理人的时限。", "escalation_too_early"))
     return problems

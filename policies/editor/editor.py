@@ -10,7 +10,14 @@ import datetime as dt
 from collections.abc import Collection
 
 from policies.editor.base import Section
-from policies.editor.fields import BasicsSection, ClausesSection, ContactSection, DeclaringSection, WindowSection
+from policies.editor.fields import (
+    BasicsSection,
+    ClausesSection,
+    ContactSection,
+    DeclaringSection,
+    RemindersSection,
+    WindowSection,
+)
 from policies.editor.lists import (
     BannerSection,
     CategoriesSection,
@@ -27,7 +34,7 @@ from policies.rules import Problem
 # The editor's sections, in page order. One more kind of rule = one more entry here.
 SECTIONS: tuple[type[Section], ...] = (
     BasicsSection, WindowSection, DeclaringSection, FormsSection, TopicsSection, BannerSection,
-    CategoriesSection, ChannelsSection, IndicatorsSection, ClausesSection, ContactSection,
+    CategoriesSection, ChannelsSection, IndicatorsSection, ClausesSection, ContactSection, RemindersSection,
 )
 
 

@@ -1,12 +1,14 @@
 """Sections made of plain fields: basic facts, the year and window, declaring and
-summary terms, the clauses cited, the office contact."""
+summary terms, the clauses cited, the office contact, reminders and due dates."""
 from __future__ import annotations
+
+import re
 
 from django import forms
 
 from policies.editor.base import Section
 from policies.models import Programme
-from policies.programme_data import CLAUSE_LABELS, FIELD_LABELS
+from policies.programme_data import CLAUSE_LABELS, FIELD_LABELS, REMINDER_FIELDS
 from policies.rules import Problem
 
 
@@ -151,3 +153,39 @@ class ContactSection(FieldsSection):
     key, title = "contact", "区政务公开办联系人"
     fields = ("contact_name", "contact_phone", "contact_email")
     form_class = ContactForm
+
+
+class RemindersForm(forms.Form):
+    declaration_reminder_days = forms.CharField(
+        label="申报截止前催报（提前天数）", max_length=60, required=False,
+        help_text="在申报截止前的这些天提醒尚未报送的单位，用逗号分隔，例如 7,3,1；留空则不自动催报",
+    )
+    office_due_working_days = forms.IntegerField(label="审核、排期办理时限（工作日）", required=False)
+    revise_due_working_days = forms.IntegerField(label="截止后修改时限（工作日）", required=False,
+                                                 help_text="申报截止后才退回或撤回的申报，须在这些工作日内修改并报送")
+    task_reminder_working_days = forms.IntegerField(label="待办等待催办（工作日）", required=False,
+                                                    help_text="审核、排期、盖章、修改任务等待这么多个工作日后提醒办理人；0 为不提醒")
+    task_escalation_working_days = forms.IntegerField(label="超时抄送区政务公开办（工作日）", required=False,
+                                                      help_text="单位的任务等待这么多个工作日后再次提醒，并抄送审核人员；0 为不抄送")
+    holding_reminder_days = forms.IntegerField(label="安排月份结束前提醒举办（天）", required=False)
+    summary_reminder_days = forms.IntegerField(label="总结到期前提醒（天）", required=False)
+    reminders_required = forms.BooleanField(label="提醒必须送达", required=False,
+                                            help_text="催报、催办和到期提醒同时发送邮件和短信，不受个人消息设置影响")
+
+    def clean_declaration_reminder_days(self) -> list[int] | str:
+        """"7,3,1" (any comma, 、 or space) as [7, 3, 1]; anything else stays text for the rule to name."""
+        text = self.cleaned_data["declaration_reminder_days"].strip()
+        parts = [part for part in re.split(r"[,，、\s]+", text) if part]
+        return [int(part) for part in parts] if all(part.isdigit() for part in parts) else text
+
+
+class RemindersSection(FieldsSection):
+    key, title = "reminders", "提醒与办理时限（催报、催办）"
+    fields = REMINDER_FIELDS
+    form_class = RemindersForm
+
+    def initial(self) -> dict:
+        initial = super().initial()
+        days = initial.get("declaration_reminder_days")
+        initial["declaration_reminder_days"] = ",".join(str(d) for d in days) if isinstance(days, list) else days
+        return initial

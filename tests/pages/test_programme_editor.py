@@ -317,3 +317,17 @@ def test_the_programme_list_marks_the_current_year(world, client):
     html = client.get("/programmes/").content.decode()
     assert "kaifu-2024" in html and "未开放申报" in html and "当前年度" in html
     assert "复制为新一年度" not in html
+
+
+def test_the_office_sets_the_reminder_rules_in_chinese_and_a_bad_one_is_refused_next_to_it(world, client):
+    login(client, world.administrator)
+    editor = opened(client)
+    assert "提醒与办理时限（催报、催办）" in section_html(client.get(EDIT).content.decode(), "reminders")
+    response = client.post(EDIT, post_data(editor, declaration_reminder_days="10、5、1", task_reminder_working_days="2"))
+    assert response.status_code == 302
+    world.programme.refresh_from_db()
+    assert (world.programme.declaration_reminder_days, world.programme.task_reminder_working_days) == ([10, 5, 1], 2)
+    before = snapshot()
+    response = client.post(EDIT, post_data(opened(client), declaration_reminder_days="下周"))
+    assert "催报天数须为1至90之间的整数" in section_html(response.content.decode(), "reminders")
+    assert snapshot() == before  # nothing saved

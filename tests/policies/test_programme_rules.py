@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from policies import programme_data as data
+from policies import programme_rules as rules
 from policies.programme_rules import banner_preview, check_programme, check_ready_to_open
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "programmes-2023.json"
@@ -265,3 +266,23 @@ def test_each_frozen_rule_group_is_one_section_of_the_editor():
         assert len(sections) == 1 and set(sections[0].fields) == set(group.fields), group.key
     edited = [name for section in SECTIONS for name in section.fields]
     assert sorted(edited) == sorted(data.VALUE_FIELDS)  # every value has exactly one place in the editor
+
+
+# ---------------------------------------------------------------- reminders (催报、催办)
+
+@pytest.mark.parametrize(("values", "field", "message"), [
+    ({"declaration_reminder_days": [7, 0]}, "declaration_reminder_days", "催报天数须为1至90之间的整数"),
+    ({"declaration_reminder_days": "七天"}, "declaration_reminder_days", "催报天数须为1至90之间的整数"),
+    ({"declaration_reminder_days": [3, 3]}, "declaration_reminder_days", "催报天数不能重复"),
+    ({"office_due_working_days": 0}, "office_due_working_days", "审核、排期办理时限（工作日）须为1至60之间的整数"),
+    ({"task_reminder_working_days": 5, "task_escalation_working_days": 3}, "task_escalation_working_days",
+     "抄送区政务公开办的时限须晚于催办办理人的时限"),
+])
+def test_reminder_rules_are_refused_in_chinese_next_to_their_field(values, field, message):
+    [problem] = rules.check_reminders(values)
+    assert problem.field == field and message in problem.message
+
+
+def test_the_kaifu_reminder_rules_pass_and_zero_turns_a_reminder_off():
+    assert rules.check_reminders({"declaration_reminder_days": [7, 3, 1], "office_due_working_days": 5,
+                                  "task_reminder_working_days": 0, "task_escalation_working_days": 5}) == []

@@ -69,6 +69,16 @@ class ProgrammeValuesSerializer(StrictSerializer):
     parent = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64, help_text="上级方案代码")
     accepts_declarations = serializers.BooleanField(required=False, help_text="本级单位申报")
     results_public = serializers.BooleanField(required=False, help_text="考核结果在政务公开主题日专栏公开")
+    declaration_reminder_days = serializers.ListField(
+        child=serializers.IntegerField(), required=False, max_length=10, help_text="申报截止前催报的提前天数，如 [7, 3, 1]",
+    )
+    office_due_working_days = serializers.IntegerField(required=False, help_text="审核、排期办理时限（工作日）")
+    revise_due_working_days = serializers.IntegerField(required=False, help_text="截止后修改时限（工作日）")
+    task_reminder_working_days = serializers.IntegerField(required=False, help_text="待办等待催办（工作日，0 为不提醒）")
+    task_escalation_working_days = serializers.IntegerField(required=False, help_text="超时抄送区政务公开办（工作日，0 为不抄送）")
+    holding_reminder_days = serializers.IntegerField(required=False, help_text="安排月份结束前提醒举办（天）")
+    summary_reminder_days = serializers.IntegerField(required=False, help_text="总结到期前提醒（天）")
+    reminders_required = serializers.BooleanField(required=False, help_text="提醒必须送达（邮件和短信）")
     declaration_due_date = serializers.DateField(required=False, allow_null=True, help_text="申报截止日期（含当日）")
     window_first_month = serializers.IntegerField(required=False, allow_null=True, help_text="活动起始月份")
     window_last_month = serializers.IntegerField(required=False, allow_null=True, help_text="活动结束月份")
