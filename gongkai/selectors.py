@@ -25,6 +25,7 @@ from django.db.models import Max, Min
 
 from policies import holding
 from policies.models import Programme
+from policies.selectors import programme_amendments
 from workflow import exports
 from workflow.models import (
     AssessmentRelease,
@@ -86,9 +87,15 @@ def programme(code: str) -> tuple[Programme, ProgrammeRef] | None:
     return found, ProgrammeRef(*(getattr(found, name) for name in _PROGRAMME_FIELDS))
 
 
-def amendments(code: str) -> list:
-    """Amendments of the programme's rules published to the column (issue 22 fills this in)."""
-    return []
+def amendments(code: str) -> list[str]:
+    """The programme's rule amendments as the column publishes them: from when, which rule, what it
+    was and is, and why. Never who made it (no names on the column). One query."""
+    return [
+        f"{a.effective_on:%Y年%m月%d日}起，{a.rule_label}调整："
+        + "；".join(f"{change.label}由“{change.old}”改为“{change.new}”" for change in a.changes)
+        + f"。理由：{a.reason}"
+        for a in programme_amendments(code)
+    ]
 
 
 # ------------------------------------------------------------------ the plan

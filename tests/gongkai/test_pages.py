@@ -2,6 +2,7 @@
 released results where public, earlier programmes, the public spreadsheet, link previews."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from html.parser import HTMLParser
@@ -168,3 +169,16 @@ def test_a_shared_link_shows_a_title_a_text_and_a_picture(client, year):
     assert page.meta["og:url"] == f"http://testserver/gongkai/{CODE}/activities/{planned[0].pk}/"
     assert page.meta["og:image"] == "http://testserver/static/public/og-default.png" and page.meta["og:image:alt"]
     assert page.meta["og:type"] == "article" and page.meta["og:locale"] == "zh_CN"
+
+
+def test_an_amendment_of_the_rules_is_published_on_the_plan_at_once_without_the_name_of_who_made_it(client, world, year, committed):
+    assert "方案调整" not in client.get(f"/gongkai/{CODE}/").content.decode()
+    names = ["校园开放周", *world.programme.forbidden_banner_names[1:]]
+    with committed():
+        programme_services.programme_amend(
+            programme=world.programme, by=world.administrator, rule="banner", values={"forbidden_banner_names": names},
+            reason="市里通知增加“校园开放周”", effective_on=dt.date(2023, 5, 6), today=dt.date(2023, 5, 6),
+        )
+    html = client.get(f"/gongkai/{CODE}/").content.decode()
+    assert "方案调整" in html and "2023年05月06日起" in html and "校园开放周" in html and "市里通知增加" in html
+    assert world.administrator.username not in html and (world.administrator.first_name or "—") not in html
