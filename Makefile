@@ -31,6 +31,7 @@ demo: install
 # step (`manage.py migrate`), /readyz says when they are missing.
 serve: install
 	@test -n "$$SECRET_KEY" || { echo "未设置 SECRET_KEY：生产环境必须在环境变量中提供 SECRET_KEY（例如 export SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')），拒绝启动。" >&2; exit 1; }
+	@test -n "$$AUDIT_ANCHOR_KEY" || { echo "未设置 AUDIT_ANCHOR_KEY：审计检查点的签名密钥须在环境变量中提供（至少32个字符，且不同于 SECRET_KEY），拒绝启动。" >&2; exit 1; }
 	@test -n "$$ALLOWED_HOSTS" || { echo "未设置 ALLOWED_HOSTS：请列出本系统的域名（如 ALLOWED_HOSTS=gongkai.example.gov.cn），拒绝启动。" >&2; exit 1; }
 	DEBUG=0 $(PY) manage.py collectstatic --noinput -v 0
 	DEBUG=0 exec $(VENV)/bin/gunicorn --config config/gunicorn.conf.py config.wsgi

@@ -29,7 +29,7 @@ SCALES = {
     "quick": {"units": 10, "iterations": 20, "samples": 15, "xlsx_samples": 3, "verify_runs": 1},
 }
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/themeday"
-STEP_ORDER = ("transition", "human", "lists", "assessment", "verify", "xlsx", "publish", "delivery", "serve")
+STEP_ORDER = ("transition", "human", "lists", "assessment", "verify", "xlsx", "publish", "delivery", "serve", "public")
 
 
 def bench_database_url(scale: str) -> str:

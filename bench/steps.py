@@ -641,6 +641,15 @@ def step_serve(args) -> list[dict]:
     return measure(args)
 
 
+# ------------------------------------------------------------------ 10. the public column, anonymous
+
+
+def step_public(args) -> list[dict]:
+    from bench.serve import measure_public
+
+    return measure_public(args)
+
+
 STEPS = {
     "transition": step_transition,
     "human": step_human,
@@ -651,6 +660,7 @@ STEPS = {
     "publish": step_publish,
     "delivery": step_delivery,
     "serve": step_serve,
+    "public": step_public,
 }
 
 

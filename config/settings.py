@@ -205,10 +205,10 @@ AUDIT_VERIFY_WORKERS = int(os.environ.get("AUDIT_VERIFY_WORKERS", str(min(4, os.
 AUDIT_ANCHOR_KEY = os.environ.get("AUDIT_ANCHOR_KEY", "")
 if not AUDIT_ANCHOR_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("AUDIT_ANCHOR_KEY must be set when DEBUG is off: it signs the audit checkpoints.")
+        raise ImproperlyConfigured("未设置 AUDIT_ANCHOR_KEY：DEBUG=0（生产环境）时必须在环境变量中提供审计检查点的签名密钥。")
     AUDIT_ANCHOR_KEY = "dev-insecure-audit-anchor-key-do-not-use-in-production"
 elif not DEBUG and (len(AUDIT_ANCHOR_KEY) < 32 or AUDIT_ANCHOR_KEY == SECRET_KEY):
-    raise ImproperlyConfigured("AUDIT_ANCHOR_KEY must have at least 32 characters and differ from SECRET_KEY.")
+    raise ImproperlyConfigured("AUDIT_ANCHOR_KEY 须至少32个字符，且不能与 SECRET_KEY 相同。")
 
 # The public column (/gongkai/, `gongkai/`): how long a built page stays in Django's cache (a
 # service that changes it gives it a new key at once), and the max-age browsers and shared caches

@@ -65,7 +65,8 @@ class Server:
         self.env = {
             **os.environ, "DEBUG": "0", "PLAIN_HTTP": "1", "HOST": "127.0.0.1", "PORT": str(port),
             "ALLOWED_HOSTS": "127.0.0.1,localhost", "WEB_CONCURRENCY": str(workers),
-            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50), **(env or {}),
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+            "AUDIT_ANCHOR_KEY": os.environ.get("AUDIT_ANCHOR_KEY") or secrets.token_urlsafe(48), **(env or {}),
         }
         self.log = log or ROOT / "var" / f"serve-{port}.log"
         self.process: subprocess.Popen | None = None

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "gongkai.example.gov.cn"}
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "gongkai.example.gov.cn", "AUDIT_ANCHOR_KEY": "y" * 48}
 SHOW = """
 import json, django
 from django.conf import settings

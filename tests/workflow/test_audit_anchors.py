@@ -204,8 +204,9 @@ def test_production_refuses_to_start_without_the_anchor_key():
         return subprocess.run([sys.executable, "-c", script], cwd=BASE, env={**env, **extra}, capture_output=True, text=True)
 
     missing = start()
-    assert missing.returncode != 0 and "AUDIT_ANCHOR_KEY must be set" in missing.stderr
-    assert start(AUDIT_ANCHOR_KEY="too-short").returncode != 0
+    assert missing.returncode != 0 and "未设置 AUDIT_ANCHOR_KEY" in missing.stderr
+    too_short = start(AUDIT_ANCHOR_KEY="too-short")
+    assert too_short.returncode != 0 and "须至少32个字符" in too_short.stderr
     assert start(AUDIT_ANCHOR_KEY="s" * 50).returncode != 0  # the SECRET_KEY itself
     fine = start(AUDIT_ANCHOR_KEY="k" * 40)
     assert fine.returncode == 0 and fine.stdout.strip() == "40"

@@ -142,6 +142,7 @@ def test_removing_a_whole_chain_with_its_declaration_is_found_by_the_checkpoint(
     checkpoint()
     with transaction.atomic():
         _tamper("DELETE FROM workflow_auditevent WHERE declaration_id = %s", [d.pk])
+        _tamper("DELETE FROM notifications_message WHERE declaration_id = %s", [d.pk])  # what points at it
         _tamper("DELETE FROM workflow_declaration WHERE id = %s", [d.pk])
     result = verify()
     assert not result.ok and f"申报 #{d.pk}" in result.message and "整条链被删除" in result.message
