@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "workflow.middleware.RequestIdMiddleware",
+    "workflow.middleware.ControlCharacterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -117,7 +118,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGES = [("zh-hans", "简体中文")]  # the product is Chinese only
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -143,7 +144,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["workflow.api.parsers.BoundedJSONParser"],  # size and depth bounded first
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "workflow.api.pagination.Pagination",
     "PAGE_SIZE": 50,
@@ -151,6 +152,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "workflow.api.exceptions.exception_handler",
     "NON_FIELD_ERRORS_KEY": "__all__",  # the same key as RuleViolation.by_field()
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "URL_FORMAT_OVERRIDE": None,  # no `?format=`: the XLSX download is its own path (or `Accept`)
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "政务公开主题日 API",

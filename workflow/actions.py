@@ -70,7 +70,7 @@ ACTIONS: dict[Action, Spec] = {
     Action.EDIT: Spec("修改", OPERATE),
     Action.HAND_OVER: Spec("交负责人盖章", OPERATE, step="revise"),
     Action.SUBMIT: Spec("盖章报送", SEAL, method="submit", step="seal", change="草稿 → 已报送"),
-    Action.SEND_BACK: Spec("退回填报人", SEAL, step="seal", reason=Reason.OPTIONAL),
+    Action.SEND_BACK: Spec("退回填报人", SEAL, step="seal", reason=Reason.REQUIRED),
     Action.WITHDRAW: Spec("撤回", SEAL, method="withdraw", step=WITHDRAWN, reason=Reason.OPTIONAL,
                           change="已报送 → 草稿（审核前）", on_detail_page=True),
     Action.RETURN: Spec("退回", REVIEW, method="return_to_unit", step="review", reason=Reason.REQUIRED,
@@ -94,5 +94,11 @@ TRANSITIONS: dict[Action, Spec] = {action: spec for action, spec in ACTIONS.item
 EVENT_LABELS: dict[str, str] = {
     **{str(action): spec.label for action, spec in ACTIONS.items()},
     "export": "导出", "release_results": "发布考核结果", "grant_role": "授予角色", "revoke_role": "撤销角色",
-    "import_roster": "导入名单",
+    "import_roster": "导入名单", "release_task": "退回队列",
 }
+
+
+def actions_completing(step: str) -> frozenset[Action]:
+    """The actions whose service completes the open task of flow node `step` (e.g. review:
+    approve and return)."""
+    return frozenset(action for action, spec in ACTIONS.items() if spec.step == step)

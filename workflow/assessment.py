@@ -383,6 +383,8 @@ def assessment_release(*, programme: Programme, by: User, now: dt.datetime | Non
 
 
 NOT_RELEASED = "区政务公开办尚未发布本年度考核结果。"
+# One answer for a unit that does not exist and a unit the person may not see.
+UNIT_NOT_FOUND = "未找到该单位的考核结果，或您无权查看。"
 
 
 def assessment_for(user: User, programme: Programme, unit: Unit | int | None = None) -> Scoreboard:
@@ -405,7 +407,9 @@ def assessment_for(user: User, programme: Programme, unit: Unit | int | None = N
         wanted = None
     else:
         mine = set(units_of(user).values_list("pk", flat=True))
-        if not mine or (unit_id is not None and unit_id not in mine):
+        if unit_id is not None and unit_id not in mine:
+            raise NotFound(UNIT_NOT_FOUND)
+        if not mine:
             raise NotFound()
         released = Programme.objects.filter(pk=programme.pk).values_list("results_released_at", flat=True).first()
         if released is None:
@@ -418,7 +422,7 @@ def assessment_for(user: User, programme: Programme, unit: Unit | int | None = N
         return board
     rows = tuple(row for row in board.units if row.unit_id in wanted)
     if not rows:
-        raise NotFound()
+        raise NotFound(UNIT_NOT_FOUND)
     return dataclasses.replace(board, units=rows)
 
 

@@ -73,7 +73,8 @@ class SealForm(forms.Form):
         label=_("Decision"), widget=forms.RadioSelect,
         choices=[("submit", _("Seal and submit to the office")), ("back", _("Send back to the operator"))],
     )
-    note = forms.CharField(label=_("Note to the operator"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note to the operator"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text="退回填报人时必填：填报人修改时会看到这条意见。")
 
 
 class ReviewForm(forms.Form):

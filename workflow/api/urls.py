@@ -18,6 +18,7 @@ urlpatterns = [
         for action in TRANSITIONS
     ),
     path("tasks/", views.TaskListView.as_view(), name="tasks"),
+    path("tasks/<int:pk>/release/", views.TaskReleaseView.as_view(), name="task-release"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
     path("programmes/<str:code>/schedule/", views.ScheduleView.as_view(), name="schedule"),
     path("programmes/<str:code>/schedule.xlsx", views.ScheduleXlsxView.as_view(), name="schedule-xlsx"),

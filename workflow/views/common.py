@@ -10,7 +10,7 @@ import functools
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Window
+from django.db.models import Count, QuerySet, Window
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -42,8 +42,13 @@ def download(content: bytes, *, content_type: str, filename: str) -> HttpRespons
     return response
 
 
+def current_programmes() -> QuerySet[Programme]:
+    """The programmes that accept declarations, the one the pages mean by "this year" first."""
+    return Programme.objects.filter(accepts_declarations=True).order_by("-year", "code")
+
+
 def current_programme() -> Programme | None:
-    return Programme.objects.filter(accepts_declarations=True).order_by("-year", "code").first()
+    return current_programmes().first()
 
 
 def programme_or_404(code: str | None) -> Programme:
