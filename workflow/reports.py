@@ -60,11 +60,14 @@ _CHANGED_LABELS = {
     "roles_granted": "授予角色数", "roles_unchanged": "未变角色数", "exemplary": "典型经验",
 }
 _FIELD_LABELS = {field.name: str(field.verbose_name) for field in Declaration._meta.fields}
+_FIELD_ORDER = {name: position for position, name in enumerate(_FIELD_LABELS)}
 
 
 def changed_labels(changed: dict | None) -> list[str]:
-    """The Chinese names of what an audit event changed (the 申报表's fields by their labels)."""
-    return [_FIELD_LABELS.get(name) or _CHANGED_LABELS.get(name, name) for name in (changed or {})]
+    """The Chinese names of what an audit event changed: the declaration's fields by their labels,
+    in the order of the 申报表 (PostgreSQL stores JSON keys in an order of its own), then the rest."""
+    names = sorted(changed or {}, key=lambda name: _FIELD_ORDER.get(name, len(_FIELD_ORDER)))
+    return [_FIELD_LABELS.get(name) or _CHANGED_LABELS.get(name, name) for name in names]
 
 
 def _actor(event: AuditEvent) -> str:

@@ -121,7 +121,7 @@ def test_the_product_is_chinese_only_whatever_the_browser_or_the_switch_asks(cli
     (the old switch's POST, an English browser) still gives Chinese pages."""
     login(client, world.operator)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    page = client.get("/inbox/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    page = client.get("/queue/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "我的待办" in page and "My tasks" not in page
     assert '<option value="en"' not in page
 

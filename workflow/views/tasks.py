@@ -208,8 +208,12 @@ class EvaluateView(TaskPage):
     intro = _("Score the manual indicators of the assessment and write a comment.")
 
     def get_context_data(self, **context):
-        """Beside the fields: the unit's indicators as computed from the audit trail so far."""
-        return {**super().get_context_data(**context), "computed": indicator_scores_for(self.declaration)}
+        """Beside the fields: the unit's indicators as computed from the audit trail so far. The
+        assessor's own indicators are the fields themselves, each with its own range and full
+        marks; listed among the computed ones too, they showed a second "full marks" (the weight)."""
+        manual = {indicator["code"] for indicator in self.declaration.programme.manual_indicators()}
+        computed = [score for score in indicator_scores_for(self.declaration) if score.code not in manual]
+        return {**super().get_context_data(**context), "computed": computed}
 
     def get_form(self, data=None):
         return forms.EvaluateForm(data, programme=self.declaration.programme)
