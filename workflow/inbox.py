@@ -62,7 +62,7 @@ class Shape:
 
 def _own_submission(person_id: int) -> Q:
     """A review or evaluation task of a declaration the person submitted: never theirs to take
-    (`permissions.claim_refusal`), so never in their 待领取."""
+    (`permissions.may_take`), so never in their 待领取."""
     return Q(flow_task__in=_SEPARATED_NODES, declaration__submitted_by=person_id)
 
 

@@ -34,7 +34,7 @@ _REFUSAL: dict[str, str] = {
 # Separation of duties: nobody reviews (approves or returns) or evaluates what they submitted.
 _NOT_BY_SUBMITTER = {Action.RETURN, Action.APPROVE, Action.EVALUATE}
 # The flow steps whose every completing action is one of those (review, evaluate): their task is
-# never taken by the person who submitted the declaration (`claim_refusal`, `workflow.inbox`).
+# never taken by the person who submitted the declaration (`may_take`, `workflow.inbox`).
 SEPARATED_STEPS = frozenset(
     step for step in {spec.step for spec in ACTIONS.values() if spec.step}
     if (completing := actions_completing(step)) and completing <= _NOT_BY_SUBMITTER
@@ -89,13 +89,11 @@ def refusal(user: User, action: Action, declaration: Declaration | None = None, 
     return None
 
 
-def claim_refusal(user: User, step: str, declaration: Declaration) -> str | None:
-    """Why `user` may not take the open task of flow node `step` on `declaration` from its queue,
-    beyond the task's own permission (which viewflow checks): a task they may not complete stays
-    in the queue for the others. None when they may take it."""
-    if step in SEPARATED_STEPS and declaration.submitted_by_id is not None and declaration.submitted_by_id == user.pk:
-        return "您报送了这份申报，不能领取其审核或评估任务（职责分离），该任务留给其他人员办理。"
-    return None
+def may_take(user: User, step: str, declaration: Declaration) -> bool:
+    """Whether `user` may take the open task of flow node `step` on `declaration` from its queue,
+    beyond the task's own permission (which viewflow checks): a task they may not complete (the
+    review or evaluation of what they submitted) stays in the queue for the others."""
+    return not (step in SEPARATED_STEPS and declaration.submitted_by_id is not None and declaration.submitted_by_id == user.pk)
 
 
 def can(user: User, action: Action, declaration: Declaration | None = None, *, unit: Unit | None = None) -> bool:
