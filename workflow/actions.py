@@ -95,6 +95,10 @@ EVENT_LABELS: dict[str, str] = {
     **{str(action): spec.label for action, spec in ACTIONS.items()},
     "export": "导出", "release_results": "发布考核结果", "grant_role": "授予角色", "revoke_role": "撤销角色",
     "import_roster": "导入名单", "release_task": "退回队列",
+    # accounts.events: logins and the second factor
+    "login": "登录", "logout": "退出登录", "login_failed": "登录失败", "lockout": "登录锁定",
+    "otp_verified": "动态验证码验证通过", "otp_failed": "动态验证码错误", "otp_enrolled": "绑定验证器",
+    "token_revoked": "撤销 API 令牌",
 }
 
 

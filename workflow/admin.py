@@ -38,7 +38,7 @@ from policies.models import Programme
 from units import admin as units_admin
 from units.models import Unit, UnitRoleGroup
 from units.roles import OFFICE_GROUP_NAMES, REVIEW, UNIT_ROLES, Role
-from workflow import services
+from workflow import selectors, services
 from workflow.actions import ACTIONS, Action, Reason
 from workflow.errors import RuleViolation, ServiceError
 from workflow.models import AuditCheckpoint, AuditEvent, DeadlineExtension, Declaration, ScheduleVersion
@@ -192,7 +192,7 @@ class UserAdmin(DjangoUserAdmin):
         held = roles_held(obj)
         labels = format_html_join("", "<li>{}</li>", ((_role_label(role, unit),) for role, unit in held)) if held else "（无）"
         url = reverse("admin:auth_user_roles", args=[obj.pk])
-        return format_html('<ul style="margin-left:0">{}</ul><a class="button" href="{}">授予或撤销角色</a>', labels, url)
+        return format_html('<ul>{}</ul><a class="button" href="{}">授予或撤销角色</a>', labels, url)
 
     def has_change_permission(self, request, obj=None) -> bool:
         # Only a superuser edits a superuser (else a password change would be an escalation).
@@ -341,6 +341,10 @@ class DeclarationAdmin(ReadOnlyAdmin):
     actions = tuple(_admin_action(action) for action, spec in ACTIONS.items() if spec.in_admin)
     show_full_result_count = False
 
+    def get_queryset(self, request):
+        """The same rule as every list: nobody outside a unit sees a draft it never submitted."""
+        return super().get_queryset(request).filter(pk__in=selectors.declarations_visible_to(request.user).values("pk"))
+
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         if term.lstrip("#").isdigit():
@@ -433,6 +437,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
     @admin.display(description="申报")
     def declaration_link(self, obj):
         return f"#{obj.declaration_id}" if obj.declaration_id else "—"
+
+    def get_queryset(self, request):
+        """The audit search's rule: a never-submitted draft's events stay inside its unit."""
+        return super().get_queryset(request).filter(pk__in=selectors.audit_events_visible_to(request.user).values("pk"))
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip().lstrip("#")

@@ -205,20 +205,11 @@ class AuditFilterSerializer(QuerySerializer):
         return attrs
 
 
-class TokenRequestSerializer(StrictSerializer):
-    username = TextField(max_length=150, help_text="用户名")
-    password = TextField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
-
-
 class AssessmentFilterSerializer(QuerySerializer):
     unit = _query_text(max_length=64, help_text="单位代码（可选）：只看一个单位")
 
 
 # ------------------------------------------------------------------ output
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
 
 
 class ErrorSerializer(serializers.Serializer):
