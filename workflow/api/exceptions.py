@@ -8,8 +8,7 @@
 """
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -24,9 +23,7 @@ def exception_handler(exc, context):
     if isinstance(exc, ServiceError):
         # PermissionRefused 403, NotFound 404, TransitionConflict 409 (workflow.errors).
         return Response({"detail": exc.message}, status=exc.status)
-    if isinstance(exc, RequestDataTooBig):  # Django refused the body before it was parsed
-        exc = exceptions.ParseError(f"请求内容超过{settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024}KB的上限。")
-    elif isinstance(exc, Http404):
+    if isinstance(exc, Http404):
         exc = exceptions.NotFound("未找到，或您无权查看。")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

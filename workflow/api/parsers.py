@@ -3,9 +3,9 @@
 DRF's JSONParser hands the body to Python's recursive decoder: a body of nested brackets
 (`{"username": [[[…]]]}`) exhausts the stack in the decoder or in whatever walks the result.
 Here the body's nesting is measured with one regular-expression pass (strings skipped), and
-only then parsed. Its size is bounded before that by Django itself (DRF reads it through
-`request.body`, which refuses more than `DATA_UPLOAD_MAX_MEMORY_SIZE`; `workflow.api.exceptions`
-answers that in JSON). Refusals are 400s with a Chinese message, like every malformed input.
+only then parsed (a 400 with a Chinese message, like every malformed input). Its size is bounded
+before that by Django itself: DRF reads it through `request.body`, which refuses more than
+`DATA_UPLOAD_MAX_MEMORY_SIZE` (`ops.errors` answers that with a JSON 413).
 """
 from __future__ import annotations
 
