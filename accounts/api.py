@@ -10,12 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import events, tokens, two_factor
-from workflow.api.serializers import ErrorSerializer, StrictSerializer
+from workflow.api.serializers import ErrorSerializer, StrictSerializer, TextField
 
 
 class TokenRequestSerializer(StrictSerializer):
-    username = serializers.CharField(max_length=150, help_text="用户名")
-    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    username = TextField(max_length=150, help_text="用户名")  # text only: {"username": 1} is a 400
+    password = TextField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
     otp = serializers.RegexField(r"^\d{6}$", required=False, help_text="动态验证码（须双因素认证的角色必填）",
                                  error_messages={"invalid": "动态验证码是 6 位数字。"})
 

@@ -177,7 +177,6 @@ def measure(args) -> list[dict]:
 def measure_public(args) -> list[dict]:
     """Row 10: the public column, anonymous (no cookie): the plan page and the RSS feed."""
     from bench.steps import row
-
     from policies.models import Programme
 
     _needs_wrk()

@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "workflow.middleware.RequestIdMiddleware",
+    "workflow.middleware.ControlCharacterMiddleware",
     "axes.middleware.AxesMiddleware",  # last (STACK.md): turns a lockout into the Chinese answer
 ]
 
@@ -175,7 +176,7 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
 API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "7"))
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGES = [("zh-hans", "简体中文")]  # the product is Chinese only
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -225,7 +226,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["workflow.api.parsers.BoundedJSONParser"],  # size and depth bounded first
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "workflow.api.pagination.Pagination",
     "PAGE_SIZE": 50,
@@ -233,6 +234,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "workflow.api.exceptions.exception_handler",
     "NON_FIELD_ERRORS_KEY": "__all__",  # the same key as RuleViolation.by_field()
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "URL_FORMAT_OVERRIDE": None,  # no `?format=`: the XLSX download is its own path (or `Accept`)
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "政务公开主题日 API",

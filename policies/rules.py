@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -208,6 +209,28 @@ def check_required(values: dict[str, object], labels: dict[str, str]) -> list[Pr
         for name in labels
         if values.get(name) in (None, "") or (isinstance(values.get(name), str) and not str(values.get(name)).strip())
     ]
+
+
+# Characters nobody types on purpose into a form: controls (C0, DEL, C1), lone surrogates,
+# private-use and unassigned code points. Line breaks and tabs are allowed in multi-line text.
+_REFUSED_CATEGORIES = {"Cc", "Cs", "Co", "Cn"}
+_MULTILINE_ALLOWED = {"\n", "\r", "\t"}
+# What shows nothing on the page: spaces of every width, zero-width and format characters
+# (U+200B…, U+FEFF), combining marks without a letter, and the controls above.
+_INVISIBLE_CATEGORIES = {"Zs", "Zl", "Zp", "Cf", "Mn", "Me", *_REFUSED_CATEGORIES}
+
+
+def check_text(value: str, *, field: str, label: str, multiline: bool = False) -> list[Problem]:
+    """Text typed into the 申报表: no control or other unprintable characters, and not only
+    characters that show nothing (a theme of three zero-width spaces is not a theme)."""
+    if not value:
+        return []
+    allowed = _MULTILINE_ALLOWED if multiline else set()
+    if any(unicodedata.category(ch) in _REFUSED_CATEGORIES and ch not in allowed for ch in value):
+        return [Problem(field, f"{label}含有无法显示的控制字符，请删除后重新填写。", f"{field}_control_characters")]
+    if all(unicodedata.category(ch) in _INVISIBLE_CATEGORIES for ch in value):
+        return [Problem(field, f"{label}只有空白或不可见字符，请填写实际内容。", f"{field}_invisible")]
+    return []
 
 
 _PHONE = re.compile(r"^(\d{3,4}-?\d{7,8}(-\d{1,6})?|1\d{10})$")

@@ -4,20 +4,22 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from policies.models import Programme, ProgrammeAmendment
 from policies.programme_data import FIELD_LABELS, LOCKED_RULES, describe
 
 
+def current_programmes() -> QuerySet[Programme]:
+    """The district's programmes, "this year" first: the one marked current; else the latest one
+    open for declarations; else the latest that accepts declarations at all."""
+    return Programme.objects.filter(Q(is_current=True) | Q(accepts_declarations=True)).order_by(
+        "-is_current", "-is_open", "-year", "code")
+
+
 def current_programme() -> Programme | None:
-    """The year the navigation opens: the programme marked current; else the latest one open
-    for declarations; else the latest that accepts declarations at all. One query."""
-    return (
-        Programme.objects.filter(Q(is_current=True) | Q(accepts_declarations=True))
-        .order_by("-is_current", "-is_open", "-year", "code")
-        .first()
-    )
+    """The year the navigation opens (one query)."""
+    return current_programmes().first()
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ ACTIONS: dict[Action, Spec] = {
     Action.EDIT: Spec("修改", OPERATE),
     Action.HAND_OVER: Spec("交负责人盖章", OPERATE, step="revise"),
     Action.SUBMIT: Spec("盖章报送", SEAL, method="submit", step="seal", change="草稿 → 已报送"),
-    Action.SEND_BACK: Spec("退回填报人", SEAL, step="seal", reason=Reason.OPTIONAL),
+    Action.SEND_BACK: Spec("退回填报人", SEAL, step="seal", reason=Reason.REQUIRED),
     Action.WITHDRAW: Spec("撤回", SEAL, method="withdraw", step=WITHDRAWN, reason=Reason.OPTIONAL,
                           change="已报送 → 草稿（审核前）", on_detail_page=True),
     Action.RETURN: Spec("退回", REVIEW, method="return_to_unit", step="review", reason=Reason.REQUIRED,
@@ -96,7 +96,7 @@ TRANSITIONS: dict[Action, Spec] = {action: spec for action, spec in ACTIONS.item
 EVENT_LABELS: dict[str, str] = {
     **{str(action): spec.label for action, spec in ACTIONS.items()},
     "export": "导出", "release_results": "发布考核结果", "grant_role": "授予角色", "revoke_role": "撤销角色",
-    "import_roster": "导入名单", "evidence_publicity": "设置照片是否公开", "remind": "自动提醒",
+    "import_roster": "导入名单", "evidence_publicity": "设置照片是否公开", "remind": "自动提醒", "release_task": "退回队列",
     # accounts.events: logins and the second factor
     "login": "登录", "logout": "退出登录", "login_failed": "登录失败", "lockout": "登录锁定",
     "otp_verified": "动态验证码验证通过", "otp_failed": "动态验证码错误", "otp_enrolled": "绑定验证器",
@@ -106,3 +106,9 @@ EVENT_LABELS: dict[str, str] = {
     "amend_programme": "规则修订", "open_programme": "开放申报", "close_programme": "停止受理申报",
     "mark_current_programme": "设为当前年度",
 }
+
+
+def actions_completing(step: str) -> frozenset[Action]:
+    """The actions whose service completes the open task of flow node `step` (e.g. review:
+    approve and return)."""
+    return frozenset(action for action, spec in ACTIONS.items() if spec.step == step)

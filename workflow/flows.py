@@ -12,6 +12,7 @@ from viewflow import this
 from viewflow.workflow import flow
 
 from units.roles import EVALUATE, OPERATE, REVIEW, SCHEDULE, SEAL
+from workflow import services
 from workflow.models import Declaration, DeclarationProcess, State
 from workflow.nodes import End, HumanTask, If, ProcessRowLock, StartHandle, Switch, declaration_author, declaration_unit, state_is
 from workflow.permissions import can_view, is_office
@@ -19,8 +20,11 @@ from workflow.selectors import units_of
 from workflow.views import tasks as task_views
 
 
-def returned(activation) -> bool:
-    return activation.process.artifact.state == State.DRAFTED and activation.process.artifact.return_count > 0
+def to_revise(activation) -> bool:
+    """A draft that the office returned, or whose 申报表 is not complete yet: the operator's work
+    (an incomplete form never reaches the leader, `services.form_problems`)."""
+    declaration = activation.process.artifact
+    return declaration.state == State.DRAFTED and (declaration.return_count > 0 or bool(services.form_problems(declaration)))
 
 
 class DeclarationFlow(flow.Flow):
@@ -34,8 +38,9 @@ class DeclarationFlow(flow.Flow):
     process_class = DeclarationProcess
     lock_impl = ProcessRowLock()
 
-    # unit operator or leader: the declaration is drafted (services.declaration_create); one
-    # that existed before its process joins the same way, at the step its state calls for
+    # unit operator or leader: the declaration is drafted (services.declaration_create): complete,
+    # it goes to the leader's seal, incomplete to the operator's revise task; one that existed
+    # before its process joins the same way, at the step its state calls for
     start = (
         StartHandle(this.start_process)
         .Annotation(title=_("Draft the declaration"))
@@ -44,7 +49,7 @@ class DeclarationFlow(flow.Flow):
     resume = (
         Switch()
         .Annotation(title=_("Continue where the declaration is"))
-        .Case(this.revise, returned)
+        .Case(this.revise, to_revise)
         .Case(this.seal, state_is(State.DRAFTED))
         .Case(this.review, state_is(State.SUBMITTED))
         .Case(this.schedule, state_is(State.REVIEWED))

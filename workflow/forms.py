@@ -32,6 +32,14 @@ def month_choices(programme: Programme) -> list[tuple[int, str]]:
     return [(m, _("%(month)s (month)") % {"month": m}) for m in programme.window_months]
 
 
+def keep_chosen_month(field: forms.Field, posted) -> None:
+    """A refused page shows the month the scheduler had chosen, even one outside the window (the
+    select would otherwise fall back to its first month, next to a message about another)."""
+    value = str(posted or "").strip()
+    if value.isdigit() and int(value) not in {m for m, _label in field.widget.choices}:
+        field.widget.choices = [*field.widget.choices, (int(value), f"{int(value)}月")]
+
+
 def _choices(items: list[dict]) -> list[tuple[str, str]]:
     return [("", "——")] + [(item["code"], item["label"]) for item in items]
 
@@ -73,7 +81,8 @@ class SealForm(forms.Form):
         label=_("Decision"), widget=forms.RadioSelect,
         choices=[("submit", _("Seal and submit to the office")), ("back", _("Send back to the operator"))],
     )
-    note = forms.CharField(label=_("Note to the operator"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note to the operator"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text="退回填报人时必填：填报人修改时会看到这条意见。")
 
 
 class ReviewForm(forms.Form):
@@ -112,10 +121,13 @@ class PublishForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.declarations = [d for d in declarations if not self.is_bound or f"month_{d.pk}" in self.data]
         for d in self.declarations:
-            self.fields[f"month_{d.pk}"] = forms.IntegerField(
+            name = f"month_{d.pk}"
+            self.fields[name] = forms.IntegerField(
                 label=_("Scheduled month"), required=False, initial=d.month,
                 widget=forms.Select(choices=month_choices(programme)),
             )
+            if self.is_bound:
+                keep_chosen_month(self.fields[name], self.data.get(self.add_prefix(name)))
 
     def rows(self) -> list[tuple[Declaration, forms.BoundField]]:
         return [(d, self[f"month_{d.pk}"]) for d in self.declarations]
@@ -138,6 +150,8 @@ class RescheduleForm(forms.Form):
     def __init__(self, *args, programme: Programme, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["month"].widget = forms.Select(choices=month_choices(programme))
+        if self.is_bound:
+            keep_chosen_month(self.fields["month"], self.data.get(self.add_prefix("month")))
 
 
 class HoldForm(forms.Form):
@@ -274,9 +288,10 @@ class EvaluateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.indicators = programme.manual_indicators()
         for indicator in self.indicators:
+            top = indicator.get("max", 10)  # the indicator's full marks as the assessor scores it
             self.fields[f"score_{indicator['code']}"] = forms.DecimalField(
-                label=f"{indicator['label']}（0–{indicator.get('max', 10)}）", min_value=0,
-                max_value=indicator.get("max", 10), required=False,
+                label=f"{indicator['label']}（0–{top}分）", min_value=0, max_value=top, required=False,
+                help_text=f"本项打分满分{top}分，按所得比例折合为{indicator.get('weight', top)}分计入总分。",
             )
         self.order_fields([f"score_{i['code']}" for i in self.indicators] + ["comment"])
 

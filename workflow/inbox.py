@@ -22,7 +22,7 @@ from units.models import Unit
 from units.roles import OPERATE, SEAL, Role
 from workflow.flows import DeclarationFlow
 from workflow.models import TaskRow
-from workflow.permissions import OFFICE_PERMS
+from workflow.permissions import OFFICE_PERMS, SEPARATED_STEPS
 from workflow.selectors import (
     declarations_visible_to,
     member_unit_ids,
@@ -70,6 +70,15 @@ class Shape:
         return cls(unit_roles_of(user), tuple(perm for perm in OFFICE_TASK_PERMS if user.has_perm(perm)))
 
 
+def _own_submission(person_id: int) -> Q:
+    """A review or evaluation task of a declaration the person submitted: never theirs to take
+    (`permissions.may_take`), so never in their 待领取."""
+    return Q(flow_task__in=_SEPARATED_NODES, declaration__submitted_by=person_id)
+
+
+_SEPARATED_NODES = [getattr(DeclarationFlow, step) for step in sorted(SEPARATED_STEPS)]
+
+
 class _Scope:
     """The inbox rule for one person, as conditions on `TaskRow`'s columns, built from plain
     values only: the person's id and their `Shape`.
@@ -95,7 +104,7 @@ class _Scope:
             wanted.append(Q(owner_permission=SEAL,
                             owner_permission_obj_pk__in=member_unit_ids(person_id, leaders_only=True, as_text=True)))
         if shape.office and self.visible is not None:
-            wanted.append(Q(owner_permission__in=shape.office) & self.visible)
+            wanted.append(Q(owner_permission__in=shape.office) & self.visible & ~_own_submission(person_id))
         claim = _any(wanted)
         self.claimable = Q(status=STATUS.NEW, owner__isnull=True) & claim if claim is not None else None
 
@@ -225,6 +234,11 @@ def _open_page_statement(person_id: int, shape: Shape, tab: str, start: int, siz
     return sql, params
 
 
+def task_row(task_pk: int) -> TaskRow:
+    """One task as the inbox lists show it (the caller already decided the person may see it)."""
+    return _rows(TaskRow.objects.filter(pk=task_pk)).get()
+
+
 def task_for(user: User, task_pk) -> Task:
     """One open task `user` may work on or claim; `Task.DoesNotExist` for missing and not-yours alike.
 
@@ -257,8 +271,13 @@ def _may_claim(user: User, task: Task) -> bool:
     if task.owner_permission in (OPERATE, SEAL):  # the task's unit is one of the user's (as leader, to seal)
         mine = unit_ids_of(user, leaders_only=task.owner_permission == SEAL)
         return Unit.objects.filter(pk=task.owner_permission_obj_pk, pk__in=mine).exists()
-    return task.owner_permission in OFFICE_TASK_PERMS and user.has_perm(task.owner_permission) and \
-        _sees_declaration_of(user, task)
+    if not (task.owner_permission in OFFICE_TASK_PERMS and user.has_perm(task.owner_permission)):
+        return False
+    visible = declarations_visible_to(user).filter(pk=task.process.artifact_object_id)
+    if task.flow_task.name in SEPARATED_STEPS:
+        visible = visible.exclude(submitted_by=user)
+    return visible.exists()
+
 
 
 def overdue_tasks(user, programme, *, today) -> list[TaskRow]:

@@ -34,6 +34,16 @@ class State(models.TextChoices):
     CANCELLED = "cancelled", "已取消"
 
 
+AWAITING_SEAL = "待盖章"  # a draft the operator handed to the unit leader, waiting for the seal
+
+
+def state_label(value: str, *, awaiting_seal: bool = False) -> str:
+    """A state in Chinese; a draft waiting for the leader's seal reads 待盖章, not 草稿."""
+    if awaiting_seal and value == State.DRAFTED:
+        return AWAITING_SEAL
+    return State(value).label if value in State.values else value
+
+
 BEFORE_HELD = [State.DRAFTED, State.SUBMITTED, State.REVIEWED, State.SCHEDULED]
 
 # The fields a unit fills on the 申报表 and may edit while drafted.

@@ -17,6 +17,7 @@ from viewflow.workflow.base import Edge
 
 from workflow.errors import TransitionConflict
 from workflow.models import Declaration
+from workflow.permissions import SEPARATED_STEPS, may_take
 
 
 def declaration_unit(process):
@@ -55,6 +56,16 @@ class HumanTask(_NoTaskAdminViews, flow.View):
 
     assign_view_class = None
     unassign_view_class = None
+
+    def can_assign(self, user, task) -> bool:
+        """Viewflow's rule (the task's permission), and nobody takes a task they may not complete
+        (`permissions.may_take`: separation of duties)."""
+        if not super().can_assign(user, task):
+            return False
+        if self.name not in SEPARATED_STEPS:
+            return True
+        declaration = Declaration.objects.only("submitted_by_id").get(pk=task.process.artifact_object_id)
+        return may_take(user, self.name, declaration)
 
 
 class If(_NoTaskAdminViews, flow.If):

@@ -14,7 +14,7 @@ from guardian.core import ObjectPermissionChecker
 
 from units.models import Unit
 from units.roles import EVALUATE, OPERATE, PERM_OPERATE, REVIEW, SCHEDULE, SEAL
-from workflow.actions import ACTIONS, Action
+from workflow.actions import ACTIONS, Action, actions_completing
 from workflow.errors import NotFound, PermissionRefused
 from workflow.models import Declaration
 
@@ -31,8 +31,14 @@ _REFUSAL: dict[str, str] = {
     EVALUATE: "只有考核评估人员可以{action}。",
 }
 
-# Separation of duties: nobody approves or evaluates what they submitted.
-_NOT_BY_SUBMITTER = {Action.APPROVE, Action.EVALUATE}
+# Separation of duties: nobody reviews (approves or returns) or evaluates what they submitted.
+_NOT_BY_SUBMITTER = {Action.RETURN, Action.APPROVE, Action.EVALUATE}
+# The flow steps whose every completing action is one of those (review, evaluate): their task is
+# never taken by the person who submitted the declaration (`may_take`, `workflow.inbox`).
+SEPARATED_STEPS = frozenset(
+    step for step in {spec.step for spec in ACTIONS.values() if spec.step}
+    if (completing := actions_completing(step)) and completing <= _NOT_BY_SUBMITTER
+)
 
 
 def is_office(user: User) -> bool:
@@ -92,6 +98,13 @@ def refusal(user: User, action: Action, declaration: Declaration | None = None, 
     if action in _NOT_BY_SUBMITTER and declaration is not None and declaration.submitted_by_id == user.pk:
         return f"您报送了这份申报，不能再对其{label}（职责分离）。"
     return None
+
+
+def may_take(user: User, step: str, declaration: Declaration) -> bool:
+    """Whether `user` may take the open task of flow node `step` on `declaration` from its queue,
+    beyond the task's own permission (which viewflow checks): a task they may not complete (the
+    review or evaluation of what they submitted) stays in the queue for the others."""
+    return not (step in SEPARATED_STEPS and declaration.submitted_by_id is not None and declaration.submitted_by_id == user.pk)
 
 
 def can(user: User, action: Action, declaration: Declaration | None = None, *, unit: Unit | None = None) -> bool:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from workflow.actions import ENDED, WITHDRAWN
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)  # a task not yet done
+IN_HAND = (STATUS.ASSIGNED, STATUS.STARTED)  # taken by someone, not yet done
 
 # A unit step whose task may still be waiting when the next one is taken: a leader who seals and
 # submits a returned draft has, in effect, finished its revision.
@@ -98,6 +100,21 @@ def follow(process_id: int | None, step: str | None, *, by: User, declaration: D
         task = _open_task(process, step)
         if task is not None:
             _complete(task, by=by, declaration=declaration)
+
+
+def task_of(task_id) -> Task | None:
+    """A task of the declaration flow by its id, with its process; None for any other id."""
+    try:
+        pk = int(task_id)
+    except (TypeError, ValueError):
+        return None
+    return Task.objects.select_related("process").filter(pk=pk, process__flow_class=_flow()).first()
+
+
+def release(task: Task) -> None:
+    """The task back in its queue, unassigned (inside `locked`; the service checked who asks)."""
+    task.owner, task.status, task.started = None, STATUS.NEW, None
+    task.save(update_fields=["owner", "status", "started"])
 
 
 def _open_task(process: DeclarationProcess, step: str):

@@ -191,6 +191,10 @@ def release_meta(release: AssessmentRelease) -> dict:
     return {"number": release.number, "released_at": release.released_at.isoformat(), "digest": release.digest}
 
 
+# One answer for a unit that does not exist and a unit the person may not see.
+UNIT_NOT_FOUND = "未找到该单位的考核结果，或您无权查看。"
+
+
 def assessment_for(user, programme: Programme, unit: Unit | int | None = None) -> dict:
     """What `user` may see of the programme's assessment, as `Scoreboard.as_dict()` plus
     `release` (the release read, or the latest one beside a live board) and `live`.
@@ -215,7 +219,9 @@ def assessment_for(user, programme: Programme, unit: Unit | int | None = None) -
         wanted = None if unit_id is None else {unit_id}
     else:
         mine = set(units_of(user).values_list("pk", flat=True))
-        if not mine or (unit_id is not None and unit_id not in mine):
+        if unit_id is not None and unit_id not in mine:
+            raise NotFound(UNIT_NOT_FOUND)
+        if not mine:
             raise NotFound()
         if latest is None:
             raise NotFound(NOT_RELEASED)
@@ -225,7 +231,7 @@ def assessment_for(user, programme: Programme, unit: Unit | int | None = None) -
         return board
     rows = [row for row in board["units"] if row["unit"]["id"] in wanted]
     if not rows:
-        raise NotFound()
+        raise NotFound(UNIT_NOT_FOUND)
     return dict(board, units=rows)
 
 

@@ -25,18 +25,22 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from policies.models import Programme
+from policies.rules import SHANGHAI
 from workflow import audit
 from workflow.actions import EVENT_LABELS
 from workflow.assessment import Scoreboard, assess_programme
 from workflow.errors import RuleViolation
 from workflow.exports import printable
-from workflow.models import AuditEvent, Declaration, State
+from workflow.models import AuditEvent, Declaration, State, state_label
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-AUDIT_COLUMNS = ("事件编号", "时间", "单位", "申报编号", "操作", "操作人", "原状态", "新状态", "理由", "变更内容", "请求编号", "哈希")
-AUDIT_WIDTHS = (10, 20, 24, 10, 14, 20, 10, 10, 30, 50, 20, 66)
+AUDIT_COLUMNS = (
+    "事件编号", "时间（北京时间）", "单位", "申报编号", "操作", "操作人", "原状态", "新状态", "理由", "变更项目",
+    "变更内容（JSON）", "请求编号", "哈希",
+)
+AUDIT_WIDTHS = (10, 20, 24, 10, 14, 20, 10, 10, 30, 30, 50, 20, 66)
 # One export holds at most this many events; more must be narrowed by the filters first.
 EXPORT_LIMIT = 100_000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -45,8 +49,25 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # ------------------------------------------------------------------ the audit search
 
 
-def state_label(value: str) -> str:
-    return State(value).label if value in State.values else value
+# What an audit event's `changed` may name besides the declaration's own fields (whose labels are
+# the model's verbose names): extensions, exports, roles, imports, evidence, tasks, the release.
+_CHANGED_LABELS = {
+    "until": "延期至", "new": "首次批准", "file": "导出文件", "version": "版本", "rows": "行数", "filters": "筛选条件",
+    "declaration": "申报编号", "digest": "摘要", "what": "导出内容", "format": "格式", "target": "导出位置",
+    "units": "单位数", "user": "人员", "role": "角色", "unit": "单位", "filename": "文件名", "evidence": "举办证据",
+    "step": "任务", "task": "任务编号", "owner": "办理人", "results_released_at": "考核结果发布时间", "totals": "各单位总分",
+    "units_created": "新建单位数", "units_updated": "更新单位数", "users_created": "新建人员数", "users_updated": "更新人员数",
+    "roles_granted": "授予角色数", "roles_unchanged": "未变角色数", "exemplary": "典型经验",
+}
+_FIELD_LABELS = {field.name: str(field.verbose_name) for field in Declaration._meta.fields}
+_FIELD_ORDER = {name: position for position, name in enumerate(_FIELD_LABELS)}
+
+
+def changed_labels(changed: dict | None) -> list[str]:
+    """The Chinese names of what an audit event changed: the declaration's fields by their labels,
+    in the order of the 申报表 (PostgreSQL stores JSON keys in an order of its own), then the rest."""
+    names = sorted(changed or {}, key=lambda name: _FIELD_ORDER.get(name, len(_FIELD_ORDER)))
+    return [_FIELD_LABELS.get(name) or _CHANGED_LABELS.get(name, name) for name in names]
 
 
 def _actor(event: AuditEvent) -> str:
@@ -60,12 +81,17 @@ def audit_rows(events: QuerySet[AuditEvent]) -> Iterator[list]:
     """One row per event, in the columns of AUDIT_COLUMNS (events carry actor and unit joined)."""
     for event in events.select_related("actor", "unit").iterator(chunk_size=2000):
         yield [
-            event.pk, timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+            event.pk, beijing_time(event.created_at),
             event.unit.name if event.unit else "", event.declaration_id or "",
             EVENT_LABELS.get(event.action, event.action), _actor(event),
-            state_label(event.from_state), state_label(event.to_state), event.reason,
+            state_label(event.from_state), state_label(event.to_state), event.reason, "、".join(changed_labels(event.changed)),
             audit.canonical_json(event.changed) if event.changed else "", event.request_id, event.hash,
         ]
+
+
+def beijing_time(value) -> str:
+    """A moment as Beijing time reads it (the audit trail stores UTC)."""
+    return timezone.localtime(value, SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _checked(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:

@@ -1,6 +1,7 @@
 """Granting and revoking roles: audited on the global chain, like every other change."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import Group, Permission
@@ -59,7 +60,7 @@ def may_manage_roles(by: User) -> bool:
     return bool(by and by.is_active and (by.is_superuser or by.has_perm("auth.change_user")))
 
 
-def _change(*, user: User, role: str, unit: Unit | None, by: User, grant: bool) -> bool:
+def _change(*, user: User, role: str, unit: Unit | None, by: User, grant: bool, at: dt.datetime | None = None) -> bool:
     if not may_manage_roles(by):
         raise PermissionRefused("只有系统管理员可以授予或撤销角色。")
     with transaction.atomic():
@@ -73,16 +74,17 @@ def _change(*, user: User, role: str, unit: Unit | None, by: User, grant: bool) 
             user.save(update_fields=["is_staff"])
         audit.record(
             action="grant_role" if grant else "revoke_role", actor=by, unit=unit,
-            changed={"user": user.username, "role": role, "unit": unit.code if unit else None},
+            changed={"user": user.username, "role": role, "unit": unit.code if unit else None}, at=at,
         )
     for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):  # ModelBackend's caches
         user.__dict__.pop(cache, None)
     return True
 
 
-def role_grant(*, user: User, role: str, unit: Unit | None = None, by: User) -> bool:
-    """Give `user` a role (on `unit` for unit roles). False if they already had it."""
-    return _change(user=user, role=role, unit=unit, by=by, grant=True)
+def role_grant(*, user: User, role: str, unit: Unit | None = None, by: User, at: dt.datetime | None = None) -> bool:
+    """Give `user` a role (on `unit` for unit roles). False if they already had it. `at`: when
+    the grant is recorded as made (the demo's year); now by default."""
+    return _change(user=user, role=role, unit=unit, by=by, grant=True, at=at)
 
 
 def role_revoke(*, user: User, role: str, unit: Unit | None = None, by: User) -> bool:

@@ -9,6 +9,10 @@ public column read the stored rows.
 """
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
+
 from policies.models import Programme
 from workflow import publication
 from workflow.models import Declaration, ScheduleVersion
@@ -44,7 +48,7 @@ def snapshot_rows(programme: Programme, *, number: int, previous: ScheduleVersio
     return rows
 
 
-def publish_next(programme: Programme, *, by, reason: str = "") -> ScheduleVersion:
+def publish_next(programme: Programme, *, by, reason: str = "", at: dt.datetime | None = None) -> ScheduleVersion:
     """The next version of `programme`'s schedule, as the declarations stand now. Runs inside the
     publishing service's transaction, after its transitions; the public column's plan, feed and
     the pages of newly listed activities change when it commits."""
@@ -54,6 +58,7 @@ def publish_next(programme: Programme, *, by, reason: str = "") -> ScheduleVersi
     entries = [{"declaration": row["declaration"], "unit": row.pop("unit_id"), "month": row["month"]} for row in rows]
     version = ScheduleVersion.objects.create(
         programme=programme, number=number, published_by=by, reason=reason, rows=rows, entries=entries,
+        published_at=at or timezone.now(),
     )
     listed = [publication.activity(row["declaration"]) for row in rows if row["first_version"] == number]
     publication.changed(publication.plan(programme.code), publication.FEED, *listed)

@@ -20,13 +20,15 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from policies import schedule
 from policies.models import Programme
 from units.models import Unit, UnitKind, UnitRoleGroup
 from units.roles import Role
 from workflow.errors import NotFound
-from workflow.models import AuditEvent, DeadlineExtension, Declaration, Evidence, ScheduleVersion, State
+from workflow.models import AuditEvent, DeadlineExtension, Declaration, Evidence, ScheduleVersion, State, state_label
 from workflow.permissions import is_assessor, is_office
 
 if TYPE_CHECKING:
@@ -144,6 +146,37 @@ def declaration_get(user: User, pk, *, for_update: bool = False) -> Declaration:
         raise NotFound() from None
 
 
+def awaiting_seal(declaration_ids: Iterable[int]) -> set[int]:
+    """Which of these drafts wait for their unit leader's seal (their seal task is open): one
+    query, through the process's (content type, object id) index; none for no ids."""
+    from workflow.flows import DeclarationFlow  # the flow's task pages read these selectors
+
+    ids = [int(pk) for pk in declaration_ids]
+    if not ids:
+        return set()
+    tasks = Task.objects.filter(
+        process__artifact_content_type__app_label=Declaration._meta.app_label,
+        process__artifact_content_type__model=Declaration._meta.model_name,
+        process__artifact_object_id__in=ids, flow_task=DeclarationFlow.seal,
+        status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED),
+    )
+    return set(tasks.values_list("process__artifact_object_id", flat=True))
+
+
+# The events after which a draft is in the operator's hands, or out of them.
+_DRAFT_MOVES = ("create", "hand_over", "send_back", "submit", "withdraw", "return")
+
+
+def last_send_back(declaration: Declaration) -> str:
+    """The unit leader's note, when the last move of the draft was the leader sending it back to
+    the operator (not a hand-over, a submission or the office's return since); else ""."""
+    last = (
+        AuditEvent.objects.filter(declaration=declaration, action__in=_DRAFT_MOVES)
+        .order_by("-seq").values_list("action", "reason").first()
+    )
+    return last[1] if last and last[0] == "send_back" else ""
+
+
 def history_of(declaration: Declaration) -> QuerySet[AuditEvent]:
     """The declaration's audit events in chain order (the caller already may see it)."""
     return AuditEvent.objects.filter(declaration=declaration).select_related("actor").order_by("seq")
@@ -199,21 +232,25 @@ class Dashboard:
 def dashboard_of(programme: Programme, *, today: dt.date) -> Dashboard:
     """What the office's dashboard shows of a programme (office people only: the caller checks)."""
     counts = dict(Declaration.objects.filter(programme=programme).values_list("state").annotate(n=Count("pk")).order_by())
-    submitted = Declaration.objects.filter(programme=programme, first_submitted_at__isnull=False).exclude(state=State.CANCELLED)
+    # 催报 is about units without a submitted declaration now: one withdrawn or returned to its
+    # unit is a draft again, and its unit is back on the list.
+    submitted = Declaration.objects.filter(programme=programme).exclude(state__in=[State.DRAFTED, State.CANCELLED])
     live = Declaration.objects.filter(programme=programme, unit=OuterRef("pk")).exclude(state=State.CANCELLED)
     extension = DeadlineExtension.objects.filter(programme=programme, unit=OuterRef("pk"))
-    pending_units = (
+    pending_units = list(
         units_expected_to_declare().exclude(pk__in=submitted.values("unit_id"))
-        .annotate(draft_state=Subquery(live.values("state")[:1]), extended_until=Subquery(extension.values("until")[:1]))
+        .annotate(draft_id=Subquery(live.values("pk")[:1]), draft_state=Subquery(live.values("state")[:1]),
+                  extended_until=Subquery(extension.values("until")[:1]))
         .order_by("kind", "code")
     )
+    sealing = awaiting_seal(unit.draft_id for unit in pending_units if unit.draft_id)
     pending = []
     for unit in pending_units:
         deadline = unit.extended_until or programme.declaration_due_date
         days_left = (deadline - today).days if deadline else None
         pending.append({"unit": unit, "deadline": deadline, "days_left": days_left,
                         "overdue": -days_left if days_left is not None else None,
-                        "state": State(unit.draft_state).label if unit.draft_state else ""})
+                        "state": state_label(unit.draft_state, awaiting_seal=unit.draft_id in sealing) if unit.draft_state else ""})
     held = Declaration.objects.filter(programme=programme, held_on__isnull=False).select_related("unit", "programme")
     flagged = [d for d in held.order_by("unit__code") if d.held_outside_schedule or d.summary_late]
     return Dashboard(

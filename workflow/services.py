@@ -26,7 +26,7 @@ from units.models import Unit
 from workflow import audit, notify, process, publication, reminders, schedule_versions
 from workflow import evidence as evidence_files
 from workflow.actions import ACTIONS, Action, Reason
-from workflow.errors import NotFound, RuleViolation, TransitionConflict
+from workflow.errors import NotFound, PermissionRefused, RuleViolation, TransitionConflict
 from workflow.models import CONTENT_FIELDS, DeadlineExtension, Declaration, Evidence, ScheduleVersion, State
 from workflow.permissions import authorize, can_view
 
@@ -38,6 +38,9 @@ REQUIRED_LABELS = {
     "description": "活动简介", "banner": "会标", "contact_name": "联系人", "contact_phone": "联系电话",
 }
 MAX_LENGTHS = {"theme": 200, "banner": 200, "contact_name": 50, "contact_phone": 50, "description": 2000}
+# The 申报表's free text (the form and the focus topic are codes from the programme's lists).
+TEXT_FIELDS = ("theme", "description", "banner", "contact_name", "contact_phone")
+MULTILINE_FIELDS = ("description",)
 
 
 # ------------------------------------------------------------------ content rules
@@ -50,6 +53,12 @@ def content_problems(programme: Programme, unit: Unit, values: dict, *, only: It
     """Check the 申报表 fields that are filled in (all of them when `only` is None)."""
     names = set(CONTENT_FIELDS if only is None else only)
     problems: list[Problem] = []
+    for name in (n for n in TEXT_FIELDS if n in names):
+        value = values.get(name)
+        if isinstance(value, str):
+            problems += rules.check_text(value, field=name, label=REQUIRED_LABELS[name], multiline=name in MULTILINE_FIELDS)
+    if problems:  # the other rules would only repeat the unreadable text back
+        return problems
     for name in names & set(MAX_LENGTHS):
         value = values.get(name)
         if isinstance(value, str) and len(value) > MAX_LENGTHS[name]:
@@ -70,10 +79,16 @@ def content_problems(programme: Programme, unit: Unit, values: dict, *, only: It
     return problems
 
 
-def submit_problems(declaration: Declaration, *, now: dt.datetime) -> list[Problem]:
-    """Everything that must hold before the leader seals and submits."""
+def form_problems(declaration: Declaration) -> list[Problem]:
+    """The 申报表 complete and every field by the programme's rules: what the operator's hand-over
+    to the leader and the leader's seal both require, with the same per-field messages."""
     values = {name: getattr(declaration, name) for name in CONTENT_FIELDS}
-    problems = rules.check_required(values, REQUIRED_LABELS) + content_problems(declaration.programme, declaration.unit, values)
+    return rules.check_required(values, REQUIRED_LABELS) + content_problems(declaration.programme, declaration.unit, values)
+
+
+def submit_problems(declaration: Declaration, *, now: dt.datetime) -> list[Problem]:
+    """Everything that must hold before the leader seals and submits: the form, and the deadline."""
+    problems = form_problems(declaration)
     programme = declaration.programme
     if programme.declaration_due_date:
         extension = DeadlineExtension.objects.filter(programme=programme, unit=declaration.unit).values_list("until", flat=True).first()
@@ -197,17 +212,29 @@ def _follow_up(
 
 def _reason_problems(reason: str | None, spec) -> list[Problem]:
     reason = (reason or "").strip()
-    if spec.reason == Reason.REQUIRED and not reason:
+    if spec.reason == Reason.REQUIRED and (not reason or _only_invisible(reason)):
         return [Problem("reason", f"请填写{spec.label}理由。", "reason_required")]
     if len(reason) > 2000:
         return [Problem("reason", f"{spec.label}理由不能超过2000个字。", "reason_too_long")]
     return []
 
 
+def _only_invisible(text: str) -> bool:
+    """Text that shows nothing (zero-width or format characters only): no reason at all."""
+    return any(p.code.endswith("_invisible") for p in rules.check_text(text, field="reason", label="理由", multiline=True))
+
+
 # ------------------------------------------------------------------ declaring
 
-def declaration_create(*, programme: Programme, unit: Unit, by: User, data: dict | None = None) -> Declaration:
-    """A unit starts its 申报表 (drafted) and its process. One live declaration per unit and programme."""
+def declaration_create(
+    *, programme: Programme, unit: Unit, by: User, data: dict | None = None, now: dt.datetime | None = None,
+) -> Declaration:
+    """A unit starts its 申报表 (drafted) and its process. One live declaration per unit and programme.
+
+    A complete form goes to the unit leader to seal; an incomplete one is kept as a draft in the
+    operator's 待办 (the revise task), because an incomplete form never reaches the leader
+    (`form_problems`; `workflow.flows` routes on it).
+    """
     authorize(by, Action.CREATE, unit=unit)
     if not programme.accepts_declarations or not programme.is_open:
         raise RuleViolation.single(NON_FIELD, f"“{programme.name}”当前不受理申报。", "programme_closed")
@@ -228,7 +255,7 @@ def declaration_create(*, programme: Programme, unit: Unit, by: User, data: dict
             declaration = Declaration.objects.create(programme=programme, unit=unit, created_by=by, **values)
             audit.record(
                 action=Action.CREATE.value, actor=by, declaration=declaration, to_state=declaration.state,
-                changed={name: [None, value] for name, value in values.items() if value not in (None, "")},
+                changed={name: [None, value] for name, value in values.items() if value not in (None, "")}, at=now,
             )
             declaration.save(update_fields=list(audit.AUDIT_HEAD_FIELDS))
             process.start(declaration)
@@ -238,7 +265,7 @@ def declaration_create(*, programme: Programme, unit: Unit, by: User, data: dict
     return declaration
 
 
-def _apply_edits(locked: Declaration, *, by: User, values: dict) -> None:
+def _apply_edits(locked: Declaration, *, by: User, values: dict, at: dt.datetime | None = None) -> None:
     """Write the changed 申报表 fields of a locked draft, with one audit event listing them."""
     problems = content_problems(locked.programme, locked.unit, values, only=values.keys())
     if problems:
@@ -249,11 +276,11 @@ def _apply_edits(locked: Declaration, *, by: User, values: dict) -> None:
     for name, (_old, new) in changed.items():
         setattr(locked, name, new)
     audit.record(action=Action.EDIT.value, actor=by, declaration=locked, from_state=locked.state, to_state=locked.state,
-                 changed=changed)
+                 changed=changed, at=at)
     locked.save(update_fields=[*changed, "updated_at", *audit.AUDIT_HEAD_FIELDS])
 
 
-def declaration_update(*, declaration: Declaration | int, by: User, data: dict) -> Declaration:
+def declaration_update(*, declaration: Declaration | int, by: User, data: dict, now: dt.datetime | None = None) -> Declaration:
     """Edit the 申报表 while drafted; the audit event lists every changed field. No task moves."""
     values = _clean_content(data)
     with transaction.atomic():
@@ -261,17 +288,21 @@ def declaration_update(*, declaration: Declaration | int, by: User, data: dict) 
         authorize(by, Action.EDIT, locked)
         if locked.state != State.DRAFTED:
             raise TransitionConflict(f"当前状态为“{_state_label(locked.state)}”，只有草稿可以修改。")
-        _apply_edits(locked, by=by, values=values)
+        _apply_edits(locked, by=by, values=values, at=now)
     return locked
 
 
 def declaration_hand_over(*, declaration: Declaration | int, by: User, data: dict | None = None) -> Declaration:
-    """The operator saves the revised draft and hands it to the unit leader to seal (the revise task)."""
+    """The operator saves the revised draft and hands it to the unit leader to seal (the revise task).
+
+    The form must be complete by the seal's own rule (`form_problems`, the same per-field
+    messages): an incomplete form never reaches the leader. Refused, nothing is saved.
+    """
     values = _clean_content(data or {})
     with transaction.atomic():
         if values:
             declaration = declaration_update(declaration=declaration, by=by, data=values)
-        return _perform(declaration, by=by, action=Action.HAND_OVER, only_in=[State.DRAFTED])
+        return _perform(declaration, by=by, action=Action.HAND_OVER, guard=form_problems, only_in=[State.DRAFTED])
 
 
 def declaration_submit(*, declaration: Declaration | int, by: User, now: dt.datetime | None = None) -> Declaration:
@@ -298,9 +329,9 @@ def declaration_withdraw(*, declaration: Declaration | int, by: User, reason: st
 
 # ------------------------------------------------------------------ reviewing
 
-def declaration_return(*, declaration: Declaration | int, by: User, reason: str = "") -> Declaration:
+def declaration_return(*, declaration: Declaration | int, by: User, reason: str = "", now: dt.datetime | None = None) -> Declaration:
     """The office sends the declaration back to the unit with a reason (a revise task)."""
-    return _perform(declaration, by=by, action=Action.RETURN, reason=reason,
+    return _perform(declaration, by=by, action=Action.RETURN, reason=reason, at=now,
                     fields=["return_reason", "return_count"], params={"reason": (reason or "").strip()})
 
 
@@ -316,7 +347,9 @@ def declaration_cancel(*, declaration: Declaration | int, by: User, reason: str 
                     fields=["cancel_reason"], params={"reason": (reason or "").strip()})
 
 
-def deadline_extension_grant(*, programme: Programme, unit: Unit, until: dt.date, reason: str, by: User) -> DeadlineExtension:
+def deadline_extension_grant(
+    *, programme: Programme, unit: Unit, until: dt.date, reason: str, by: User, now: dt.datetime | None = None,
+) -> DeadlineExtension:
     """The office lets one unit submit after the deadline, until `until` (inclusive)."""
     authorize(by, Action.EXTEND, unit=unit)
     reason = (reason or "").strip()
@@ -332,7 +365,7 @@ def deadline_extension_grant(*, programme: Programme, unit: Unit, until: dt.date
         )
         audit.record(
             action=Action.EXTEND.value, actor=by, unit=unit, programme=programme, reason=reason,
-            changed={"until": until, "new": created},
+            changed={"until": until, "new": created}, at=now,
         )
         notify.deadline_extended(extension, by=by)
     return extension
@@ -351,7 +384,9 @@ def _months_problems(programme: Programme, months: dict[int, object]) -> list[Pr
     return problems
 
 
-def schedule_publish(*, programme: Programme, by: User, months: dict[int, int] | None = None) -> ScheduleVersion:
+def schedule_publish(
+    *, programme: Programme, by: User, months: dict[int, int] | None = None, now: dt.datetime | None = None,
+) -> ScheduleVersion:
     """Publish the 活动计划安排表: every listed reviewed declaration moves to `scheduled`.
 
     `months` maps declaration id → month; None takes every reviewed declaration of the
@@ -381,11 +416,11 @@ def schedule_publish(*, programme: Programme, by: User, months: dict[int, int] |
                 d = reviewed[pk]
                 d.schedule(month=int(month))
                 audit.record(action=Action.SCHEDULE.value, actor=by, declaration=d, from_state=State.REVIEWED, to_state=d.state,
-                             changed={"scheduled_month": [None, int(month)]})
+                             changed={"scheduled_month": [None, int(month)]}, at=now)
                 d.save(update_fields=["state", "scheduled_month", "updated_at", *audit.AUDIT_HEAD_FIELDS])
                 process.follow(processes.get(pk), spec.step, by=by, declaration=d)
             _follow_up(action=Action.SCHEDULE, declarations=[reviewed[pk] for pk in months], by=by, from_state=State.REVIEWED)
-            return schedule_versions.publish_next(programme, by=by)
+            return schedule_versions.publish_next(programme, by=by, at=now)
 
 
 def declaration_schedule(*, declaration: Declaration | int, by: User, month=None) -> Declaration:
@@ -574,6 +609,46 @@ def unit_urge(*, programme: Programme, unit: Unit, by: User, declaration: Declar
     declaration waits for. Audited; once per unit per day. Returns how many people were told."""
     authorize(by, Action.URGE, declaration, unit=unit)
     return reminders.urge(programme=programme, unit=unit, declaration=declaration, by=by, today=timezone.localdate(now))
+
+
+# ------------------------------------------------------------------ tasks
+
+def task_release(*, task: int, by: User) -> int:
+    """退回队列: the person holding an open task gives it back, unfinished, to the queue of
+    everyone who may take it (the task's own permission: the unit's people, or the office role).
+
+    Not a transition of the declaration, but audited on its chain (`release_task`: the step, the
+    task and who held it), so that the trail shows who held which task and when it was let go.
+    NotFound for a task the person may not see; PermissionRefused for someone else's task;
+    TransitionConflict for one in the queue already or finished. Returns the task's id.
+    """
+    found = process.task_of(task)
+    if found is None:
+        raise NotFound("未找到该任务，或您无权查看。")
+    with transaction.atomic():
+        locked = _lock(found.process.artifact_object_id)
+        if not can_view(by, locked):
+            raise NotFound("未找到该任务，或您无权查看。")
+        with process.locked({locked.pk: locked.process_pk}):
+            held = process.task_of(found.pk)  # as it is now that nobody else may move it
+            _release(held, locked, by=by)
+    return found.pk
+
+
+def _release(held, locked: Declaration, *, by: User) -> None:
+    """The checks and the move of `task_release`, with the declaration row and the process locked."""
+    if held.status == process.STATUS.NEW and held.owner_id is None:
+        raise TransitionConflict("该任务已在待领取队列中，无需退回。")
+    if held.status not in process.IN_HAND:
+        raise TransitionConflict("该任务已办结，不能退回队列。")
+    if held.owner_id != by.pk:
+        raise PermissionRefused("只有领取该任务的人可以将其退回队列。")
+    audit.record(
+        action="release_task", actor=by, declaration=locked, from_state=locked.state, to_state=locked.state,
+        changed={"step": str(held.flow_task.task_title), "task": held.pk, "owner": [by.username, None]},
+    )
+    locked.save(update_fields=["updated_at", *audit.AUDIT_HEAD_FIELDS])
+    process.release(held)
 
 
 # The service of each action that pages, the API and the admin call by its name (workflow.actions).

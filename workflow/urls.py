@@ -9,9 +9,11 @@ app_name = "workflow"
 
 urlpatterns = [
     path("", inbox.inbox_page, name="inbox"),
+    path("inbox/", inbox.inbox_tab_page, name="inbox_tab"),
     path("queue/", inbox.queue_page, name="queue"),
     path("done/", inbox.done_page, name="done"),
     path("tasks/<int:task_pk>/", inbox.task_page, name="task"),
+    path("tasks/<int:task_pk>/release/", inbox.task_release, name="task_release"),
     path("declarations/", declarations.declaration_list, name="declarations"),
     path("declarations/new/", declarations.start_page, name="start"),
     path("declarations/<int:pk>/", declarations.declaration_detail, name="declaration"),

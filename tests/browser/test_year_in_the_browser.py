@@ -39,7 +39,7 @@ def test_a_year_in_the_browser(live_server, year, chromium, tmp_path):
     assert not Declaration.objects.exists()
     page.fill("[name=banner]", canonical)
     operator.submit()
-    assert "已办结：填报申报表" in operator.text()
+    assert "已保存并交负责人盖章" in operator.text()
     declaration = Declaration.objects.get(unit=w.unit)
     detail = f"/declarations/{declaration.pk}/"
 

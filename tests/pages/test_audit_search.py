@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import json
 import re
 
 import pytest
@@ -199,3 +201,30 @@ def test_the_verify_button_names_the_first_tampered_event(client, world, trail):
     login(client, world.assessor)
     html = client.post("/audit/verify/", follow=True).content.decode()
     assert f"审计事件 #{target.pk}" in html and "被改动" in html and 'class="error"' in html
+
+
+# ------------------------------------------------------------------ readable by a civil servant (issue 17, item 13)
+
+
+def test_the_page_and_both_exports_name_changed_fields_in_chinese_at_beijing_time(client, world, trail, settings):
+    edu, _ = trail
+    settings.TIME_ZONE = "UTC"  # the server's zone must not matter: the trail is read in Beijing time
+    services.declaration_reschedule(declaration=edu, by=world.scheduler, month=7, reason="场地调整")
+    event = AuditEvent.objects.get(action="reschedule")
+    beijing = event.created_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
+    login(client, world.assessor)
+
+    page = client.get("/audit/", {"action": "reschedule"}).content.decode()
+    assert "时间（北京时间）" in page and beijing in page and "变更：安排月份" in page
+    assert "scheduled_month" not in page[page.index('id="events"'):]
+
+    rows = list(csv.reader(io.StringIO(client.get("/audit/export.csv", {"action": "reschedule"}).content.decode("utf-8-sig"))))
+    header, row = rows[0], rows[1]
+    assert header[1] == "时间（北京时间）" and row[1] == beijing
+    assert row[header.index("变更项目")] == "安排月份"
+    assert json.loads(row[header.index("变更内容（JSON）")]) == {"scheduled_month": [5, 7]}  # kept for machines
+
+    sheet = load_workbook(io.BytesIO(client.get("/audit/export.xlsx", {"action": "create"}).content)).active
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    create = next(r for r in rows if r[header.index("申报编号")] == edu.pk)
+    assert create[header.index("变更项目")].split("、")[:3] == ["活动主题", "活动时间（月份）", "活动形式"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from viewflow.workflow.status import STATUS
 
+from tests.factories import content
 from workflow import inbox, process, services
 from workflow.errors import PermissionRefused
 from workflow.flows import DeclarationFlow
@@ -52,8 +53,19 @@ def test_a_unit_only_starts_for_itself_and_the_process_starts_with_it(world):
         with pytest.raises(PermissionRefused):
             services.declaration_create(programme=world.programme, unit=world.unit, by=outsider, data={})
     assert not DeclarationProcess.objects.exists()
-    declaration = services.declaration_create(programme=world.programme, unit=world.unit, by=world.operator, data={})
+    declaration = services.declaration_create(programme=world.programme, unit=world.unit, by=world.operator,
+                                              data=content(world.programme, world.unit))
     assert [t.flow_task.name for t in process_of(declaration).task_set.filter(status=STATUS.NEW)] == ["seal"]
+
+
+def test_an_incomplete_new_draft_stays_with_the_operator_and_never_reaches_the_leader(world):
+    """Issue 17 item 4: a draft whose 申报表 misses required fields starts at the operator's revise
+    task (in their 待办), not at the leader's seal."""
+    declaration = services.declaration_create(programme=world.programme, unit=world.unit, by=world.operator,
+                                              data={"theme": "惠企政策面对面"})
+    [task] = process_of(declaration).task_set.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED])
+    assert (task.flow_task.name, task.owner) == ("revise", world.operator)
+    assert not inbox.queue_for(world.leader).exists() and not inbox.tasks_for(world.leader).exists()
 
 
 @pytest.mark.parametrize("state, step", [

@@ -1,6 +1,8 @@
 """The office scheduler's schedule page: rows, load and warnings, publish, reschedule, versions."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from viewflow.workflow.status import STATUS
 
@@ -228,3 +230,21 @@ def test_the_page_issues_the_same_number_of_queries_for_few_and_many_rows(client
         response = client.get(URL)
     assert len(response.context["publish_form"].rows()) == 14
     assert len(response.context["placed"]) == 6
+
+
+def _chosen(page: str, row_id: str) -> list[str]:
+    row = page[page.index(f'id="{row_id}"'):]
+    return re.findall(r'<option value="(\d+)" selected>', row[: row.index("</tr>")])
+
+
+def test_a_refused_publication_keeps_every_month_the_scheduler_chose(client, world):
+    """Issue 17, item 6: the refused row shows its own (refused) month, every other row its choice."""
+    edu = world.declaration("reviewed", month=5)
+    health = world.declaration("reviewed", unit=world.other_unit, month=5)
+    login(client, world.scheduler)
+
+    page = client.post(f"{URL}publish/", {f"month_{edu.pk}": "9", f"month_{health.pk}": "12"}).content.decode()
+
+    assert OUT_OF_WINDOW in page
+    assert _chosen(page, f"row-{edu.pk}") == ["9"] and _chosen(page, f"row-{health.pk}") == ["12"]
+    assert set(Declaration.objects.values_list("state", flat=True)) == {State.REVIEWED}

@@ -90,7 +90,7 @@ def test_leader_sends_back_to_the_operator_with_a_note(client, world):
 def test_revise_saves_the_changes_and_goes_back_to_the_leader(client, world):
     declaration = world.declaration("drafted")
     login(client, world.leader)
-    client.post(f"/tasks/{claim(client, world.leader, declaration).pk}/", {"decision": "back"})
+    client.post(f"/tasks/{claim(client, world.leader, declaration).pk}/", {"decision": "back", "note": "请改主题"})
     login(client, world.operator)
     task = inbox.tasks_for(world.operator).get()
     data = content(world.programme, world.unit, theme="政策面对面（修改）")

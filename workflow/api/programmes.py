@@ -183,7 +183,7 @@ class ProgrammeListView(GenericAPIView):
 
     serializer_class = ProgrammeSerializer
 
-    @extend_schema(responses={200: ProgrammeSerializer(many=True), **errors(401, 403, 404)})  # 404: a page past the end
+    @extend_schema(responses={200: ProgrammeSerializer(many=True), **errors(400, 401, 403, 404)})  # 404: a page past the end
     def get(self, request):
         _admin(request)
         page = self.paginate_queryset(Programme.objects.select_related("parent").order_by("-year", "code"))
@@ -200,7 +200,7 @@ class ProgrammeListView(GenericAPIView):
 class ProgrammeDetailView(APIView):
     """一个实施方案的全部规则；PATCH 修改（已有单位报送后，冻结的规则只能通过规则修订调整，否则 400）。"""
 
-    @extend_schema(parameters=[_CODE], responses={200: ProgrammeSerializer, **errors(401, 403, 404)})
+    @extend_schema(parameters=[_CODE], responses={200: ProgrammeSerializer, **errors(400, 401, 403, 404)})
     def get(self, request, code: str):
         _admin(request)
         return Response(ProgrammeSerializer(_shown(_programme(code))).data)
@@ -252,7 +252,7 @@ def programme_action_view(name: str):
 class ProgrammeAmendmentsView(APIView):
     """规则修订：列表；POST 记录一项修订（理由、生效日期，记入审计日志并在方案页公布）。"""
 
-    @extend_schema(parameters=[_CODE], responses={200: AmendmentSerializer(many=True), **errors(401, 403, 404)})
+    @extend_schema(parameters=[_CODE], responses={200: AmendmentSerializer(many=True), **errors(400, 401, 403, 404)})
     def get(self, request, code: str):
         _admin(request)
         return Response(AmendmentSerializer(programme_amendments(_programme(code)), many=True).data)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from policies.models import Programme
@@ -33,8 +34,10 @@ def _unsafe(value) -> bool:
 
 
 class StrictSerializer(serializers.Serializer):
-    """Refuses unknown keys (400) instead of silently dropping them, and unsafe characters."""
+    """请求内容：文档未列出的字段一律拒绝（400），空字符（NUL）和无效的Unicode字符也是。"""
 
+    # Unknown keys are refused (400) instead of silently dropped. The docstring is the OpenAPI
+    # description of every request body, hence in Chinese.
     unknown_field_message = "不支持该字段。"
 
     def to_internal_value(self, data):
@@ -48,8 +51,38 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class TextField(serializers.CharField):
+    """Text, and only text: a number or a boolean where text is expected (`{"reason": 0}`) is a
+    400, not the text "0" (DRF's CharField would turn it into one)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _text(**kwargs):
-    return serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, **kwargs)
+    return TextField(required=False, allow_blank=True, trim_whitespace=False, **kwargs)
+
+
+# A code or name in a query string or path is printable text: no control character (C0, DEL, C1),
+# as `workflow.middleware.ControlCharacterMiddleware` enforces before any view runs.
+PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+
+
+def _query_text(**kwargs) -> serializers.CharField:
+    return serializers.CharField(required=False, min_length=1, validators=[RegexValidator(PRINTABLE, "不能包含控制字符。")], **kwargs)
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query parameters: a parameter given empty (`?unit=`) is refused, as the document says
+    (DRF would silently treat it as absent)."""
+
+    def to_internal_value(self, data):
+        blank = sorted(name for name in self.fields if name in data and data.get(name) == "")
+        if blank:
+            raise serializers.ValidationError({name: ["该参数不能为空。"] for name in blank})
+        return super().to_internal_value(data)
 
 
 class DeclarationContentSerializer(StrictSerializer):
@@ -83,7 +116,22 @@ class EmptySerializer(StrictSerializer):
 
 
 class ReasonSerializer(StrictSerializer):
-    reason = _text(help_text="理由（退回、取消时必填）")
+    reason = _text(help_text="理由（可选）")
+
+
+def _required_reason(label: str) -> TextField:
+    """The reason of an action that requires one, refused with the service's own message."""
+    message = f"请填写{label}理由。"
+    return TextField(required=True, allow_blank=False, trim_whitespace=False, help_text=f"{label}理由（必填）",
+                     error_messages={"required": message, "blank": message})
+
+
+class ReturnSerializer(StrictSerializer):
+    reason = _required_reason("退回")
+
+
+class CancelSerializer(StrictSerializer):
+    reason = _required_reason("取消")
 
 
 class ScheduleSerializer(StrictSerializer):
@@ -92,7 +140,7 @@ class ScheduleSerializer(StrictSerializer):
 
 class RescheduleSerializer(StrictSerializer):
     month = serializers.IntegerField(required=False, allow_null=True, help_text="新的安排月份")
-    reason = _text(help_text="调整理由（必填）")
+    reason = _required_reason("调整排期")
 
 
 class PublicitySerializer(StrictSerializer):
@@ -135,19 +183,19 @@ class EvaluateSerializer(StrictSerializer):
     comment = _text(max_length=10000, help_text="评估意见")
 
 
-class DeclarationFilterSerializer(serializers.Serializer):
-    programme = serializers.CharField(required=False, max_length=64, help_text="实施方案代码")
-    unit = serializers.CharField(required=False, max_length=64, help_text="单位代码")
+class DeclarationFilterSerializer(QuerySerializer):
+    programme = _query_text(max_length=64, help_text="实施方案代码")
+    unit = _query_text(max_length=64, help_text="单位代码")
     state = serializers.ChoiceField(choices=State.choices, required=False, help_text="状态")
     month = serializers.IntegerField(required=False, min_value=1, max_value=12, help_text="活动时间（月份）")
-    form = serializers.CharField(required=False, max_length=32, help_text="活动形式代码")
+    form = _query_text(max_length=32, help_text="活动形式代码")
 
 
-class AuditFilterSerializer(serializers.Serializer):
-    unit = serializers.CharField(required=False, max_length=64, help_text="单位代码")
+class AuditFilterSerializer(QuerySerializer):
+    unit = _query_text(max_length=64, help_text="单位代码")
     declaration = serializers.IntegerField(required=False, min_value=1, max_value=2**53, help_text="申报编号")
-    actor = serializers.CharField(required=False, max_length=150, help_text="操作人用户名")
-    action = serializers.CharField(required=False, max_length=32, help_text="操作，如 approve、export")
+    actor = _query_text(max_length=150, help_text="操作人用户名")
+    action = _query_text(max_length=32, help_text="操作，如 approve、export")
     date_from = serializers.DateField(required=False, help_text="起始日期（含），北京时间")
     date_to = serializers.DateField(required=False, help_text="截止日期（含），北京时间")
 
@@ -155,6 +203,10 @@ class AuditFilterSerializer(serializers.Serializer):
         if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
             raise serializers.ValidationError({"date_to": ["截止日期不能早于起始日期。"]})
         return attrs
+
+
+class AssessmentFilterSerializer(QuerySerializer):
+    unit = _query_text(max_length=64, help_text="单位代码（可选）：只看一个单位")
 
 
 # ------------------------------------------------------------------ output
@@ -237,7 +289,7 @@ class ScheduleVersionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TaskFilterSerializer(serializers.Serializer):
+class TaskFilterSerializer(QuerySerializer):
     box = serializers.ChoiceField(
         choices=[("inbox", "待办"), ("queue", "待领取"), ("done", "已办")], required=False, help_text="默认 inbox（待办）",
     )

@@ -17,6 +17,7 @@ urlpatterns = [
         for action in TRANSITIONS
     ),
     path("tasks/", views.TaskListView.as_view(), name="tasks"),
+    path("tasks/<int:pk>/release/", views.TaskReleaseView.as_view(), name="task-release"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
     # issue 22: the programme editor's API (system administrators)
     path("programmes/", programmes.ProgrammeListView.as_view(), name="programmes"),

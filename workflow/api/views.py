@@ -25,11 +25,12 @@ from rest_framework.views import APIView
 from units.models import Unit
 from workflow import exports, inbox, selectors, services
 from workflow.actions import TRANSITIONS, Action
+from workflow.api import schema  # noqa: F401  (registers the document's extensions)
 from workflow.api import serializers as s
 from workflow.errors import NotFound, PermissionRefused
 from workflow.evidence import Upload
 from workflow.permissions import authorize, is_assessor
-from workflow.releases import assessment_for
+from workflow.releases import UNIT_NOT_FOUND, assessment_for
 
 # ------------------------------------------------------------------ documented errors
 
@@ -160,14 +161,14 @@ def _summary(data: dict) -> dict:
 PAYLOADS: dict[Action, tuple[type[serializers.Serializer], Callable[[dict], dict]]] = {
     Action.SUBMIT: (s.EmptySerializer, dict),
     Action.WITHDRAW: (s.ReasonSerializer, dict),
-    Action.RETURN: (s.ReasonSerializer, dict),
+    Action.RETURN: (s.ReturnSerializer, dict),
     Action.APPROVE: (s.EmptySerializer, dict),
     Action.SCHEDULE: (s.ScheduleSerializer, dict),
     Action.RESCHEDULE: (s.RescheduleSerializer, dict),
     Action.HOLD: (s.HoldSerializer, lambda v: {"evidence": dict(v)}),
     Action.SUMMARIZE: (s.SummarizeSerializer, _summary),
     Action.EVALUATE: (s.EvaluateSerializer, lambda v: {"scores": dict(v.get("scores", {})), "comment": v.get("comment", "")}),
-    Action.CANCEL: (s.ReasonSerializer, dict),
+    Action.CANCEL: (s.CancelSerializer, dict),
 }
 
 
@@ -217,6 +218,16 @@ class TaskListView(GenericAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+class TaskReleaseView(APIView):
+    """退回队列：把自己已领取、尚未办理的任务退回待领取队列，由有权办理的其他人员领取（记入审计日志）。"""
+
+    @extend_schema(request=s.EmptySerializer, responses={200: s.TaskSerializer, **errors(400, 401, 403, 404, 409)})
+    def post(self, request, pk: int):
+        _validated(s.EmptySerializer, request.data)
+        released = services.task_release(task=pk, by=request.user)
+        return Response(s.TaskSerializer(inbox.task_row(released)).data)
+
+
 class AuditListView(GenericAPIView):
     """完整审计日志（仅考核评估人员），最后记录的在前。"""
 
@@ -241,7 +252,7 @@ class XlsxRenderer(JSONRenderer):
     format = "xlsx"
 
 
-_CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="实施方案代码，如 kaifu-2023")
+_CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="实施方案代码，如 kaifu-2023", pattern=s.PRINTABLE)
 
 
 class ScheduleView(APIView):
@@ -279,17 +290,19 @@ class AssessmentView(APIView):
     """
 
     @extend_schema(
-        parameters=[_CODE, OpenApiParameter("unit", str, description="单位代码（可选）")],
-        responses={200: OpenApiTypes.OBJECT, **errors(401, 404)},
+        parameters=[_CODE, s.AssessmentFilterSerializer],
+        responses={200: OpenApiTypes.OBJECT, **errors(400, 401, 404)},
     )
     def get(self, request, code: str):
+        filters = _validated(s.AssessmentFilterSerializer, request.query_params)
         programme = selectors.programme_accepting(code)
         if programme is None:
             raise NotFound("未找到该实施方案的考核结果，或您无权查看。")
         unit = None
-        if request.query_params.get("unit"):
-            unit = Unit.objects.filter(code=request.query_params["unit"]).values_list("pk", flat=True).first()
+        if "unit" in filters:
+            # An unknown code answers exactly like another unit's: nobody learns which codes exist.
+            unit = Unit.objects.filter(code=filters["unit"]).values_list("pk", flat=True).first()
             if unit is None:
-                raise NotFound("未找到该单位的考核结果，或您无权查看。")
+                raise NotFound(UNIT_NOT_FOUND)
         return Response(assessment_for(request.user, programme, unit))
 

@@ -53,6 +53,8 @@ def search(request):
         for event in page:
             event.label = EVENT_LABELS.get(event.action, event.action)
             event.from_label, event.to_label = reports.state_label(event.from_state), reports.state_label(event.to_state)
+            event.when = reports.beijing_time(event.created_at)
+            event.changed_labels = "、".join(reports.changed_labels(event.changed))
     return render(request, "workflow/audit_search.html", {
         "form": form, "page": page, "ids": form.cleaned_data.get("ids") if page is not None else None,
     })

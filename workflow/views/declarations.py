@@ -19,15 +19,15 @@ from viewflow.workflow import chart
 
 from policies.models import Programme
 from workflow import forms, inbox, services
-from workflow.actions import ACTIONS, EVENT_LABELS, Action, Reason
+from workflow.actions import ACTIONS, Action, Reason
 from workflow.errors import RuleViolation, TransitionConflict
 from workflow.flows import DeclarationFlow
 from workflow.forms import EvidenceForm, ExemplaryForm, ReasonForm
-from workflow.models import Declaration, State
+from workflow.models import Declaration, State, state_label
 from workflow.permissions import can
 from workflow.process import process_of
-from workflow.reports import state_label
-from workflow.selectors import declaration_get, declaration_list_rows, evidence_of, history_of, units_of
+from workflow.selectors import awaiting_seal, declaration_get, declaration_list_rows, units_of
+from workflow.views import content
 from workflow.views.common import current_programme, page_of, row_url, service_errors
 
 
@@ -51,11 +51,15 @@ def start_page(request):
     form = forms.DeclarationForm(request.POST if request.method == "POST" else None, programme=programme, unit=unit)
     if form.is_bound and form.is_valid():
         try:
-            services.declaration_create(programme=programme, unit=unit, by=request.user, data=form.values())
+            declaration = services.declaration_create(programme=programme, unit=unit, by=request.user, data=form.values())
         except RuleViolation as violation:
             forms.add_problems(form, violation)
         else:
-            messages.success(request, gettext("Done: %(step)s") % {"step": gettext("Draft the declaration")})
+            missing = services.form_problems(declaration)
+            if missing:  # kept as a draft in the operator's 待办: an incomplete form never reaches the leader
+                messages.warning(request, "已保存为草稿，尚未交负责人盖章。请补全后再交：" + "".join(p.message for p in missing))
+                return redirect("workflow:declaration", pk=declaration.pk)
+            messages.success(request, "已保存并交负责人盖章。")
             return redirect("workflow:inbox")
     return render(request, "workflow/declaration_form.html", {
         "form": form, "unit": unit, "units": units, "programme": programme,
@@ -77,25 +81,12 @@ def declaration_list(request):
     page = declaration_list_page(request.user, programme=programme, state=state if state in State.values else None,
                                  number=request.GET.get("page"))
     declaration_url = row_url("workflow:declaration")
+    sealing = awaiting_seal(row.pk for row in page.object_list if row.state == State.DRAFTED)
     for row in page.object_list:  # the state's label: get_state_display would rebuild the choices per row
-        row.url, row.state_label = declaration_url(row.pk), state_label(row.state)
+        row.url, row.state_label = declaration_url(row.pk), state_label(row.state, awaiting_seal=row.pk in sealing)
     return render(request, "workflow/declaration_list.html", {
         "declarations": page.object_list, "page": page, "states": State.choices, "state": state, "programme": programme,
     })
-
-
-def _history(declaration: Declaration) -> list[dict]:
-    labels = {f.name: str(f.verbose_name) for f in Declaration._meta.fields}
-    rows = []
-    for event in history_of(declaration):
-        rows.append({
-            "event": event,
-            "actor": (event.actor.get_full_name() or event.actor.first_name or event.actor.username) if event.actor else "—",
-            "label": EVENT_LABELS.get(event.action, event.action),
-            "from_state": state_label(event.from_state), "to_state": state_label(event.to_state),
-            "fields": "、".join(labels.get(name, name) for name in (event.changed or {}) if name in labels),
-        })
-    return rows
 
 
 @login_required
@@ -112,48 +103,18 @@ def declaration_detail(request, pk: int):
             process.task_set.filter(flow_task_type__in=("HUMAN", "HUMAN_START")).select_related("owner").order_by("created", "pk")
         )
     programme = declaration.programme
-    fields = [
-        (Declaration._meta.get_field(name).verbose_name, value)
-        for name, value in [
-            ("theme", declaration.theme),
-            ("month", f"{declaration.month}月" if declaration.month else ""),
-            ("form", programme.label("forms", declaration.form) if declaration.form else ""),
-            ("focus_topic", programme.label("focus_topics", declaration.focus_topic) if declaration.focus_topic else ""),
-            ("description", declaration.description), ("banner", declaration.banner),
-            ("contact_name", declaration.contact_name), ("contact_phone", declaration.contact_phone),
-        ]
-    ]
     open_task = inbox.open_tasks(request.user).filter(declaration=declaration).order_by("created", "pk").first()
     may_upload = declaration.state in services.EVIDENCE_STATES and can(request.user, Action.UPLOAD_EVIDENCE, declaration)
     may_mark = declaration.state in services.EXEMPLARY_STATES and can(request.user, Action.MARK_EXEMPLARY, declaration)
     return render(request, "workflow/declaration_detail.html", {
-        "declaration": declaration, "fields": fields, "history": _history(declaration), "chart": svg,
-        "steps": steps, "open_task": open_task,
+        "declaration": declaration, **content.content(declaration), "chart": svg,
+        "steps": steps, "open_task": open_task, "stage": content.stage_label(declaration),
+        "send_back_note": content.send_back_note(declaration),
         "actions": detail_actions(request.user, declaration),
         "canonical_banner": programme.canonical_banner(declaration.unit.name),
-        "holding": _holding(declaration),
-        "evidence": [(item, programme.label("publicity_channels", item.channel) if item.channel else "") for item in evidence_of(declaration)],
         "evidence_form": EvidenceForm(programme=programme) if may_upload else None,
         "max_upload": settings.EVIDENCE_MAX_UPLOAD_BYTES, "may_mark": may_mark,
     })
-
-
-def _holding(declaration: Declaration) -> dict | None:
-    """The recorded holding as labels and values for the detail page."""
-    if not declaration.held_on:
-        return None
-    programme = declaration.programme
-    participants = declaration.participants if isinstance(declaration.participants, dict) else {}
-    form = next((f for f in programme.forms if f["code"] == declaration.form), None)
-    facts = declaration.form_facts if isinstance(declaration.form_facts, dict) else {}
-    return {
-        "participants": [(c["label"], participants.get(c["code"], 0)) for c in programme.participant_categories],
-        "publicity": [
-            {**item, "label": programme.label("publicity_channels", item.get("channel", ""))}
-            for item in declaration.publicity if isinstance(item, dict)
-        ] if isinstance(declaration.publicity, list) else [],
-        "facts": [(f["label"], facts.get(f["code"], "")) for f in (form["facts"] if form else [])],
-    }
 
 
 @login_required

@@ -10,17 +10,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
 from django.db import transaction
+from django.db.models import Exists, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from policies.reminders import light
-from workflow import inbox
+from policies.selectors import current_programmes
+from workflow import inbox, services
+from workflow.errors import TransitionConflict
 from workflow.flows import DeclarationFlow
+from workflow.models import Declaration, State
 from workflow.selectors import declaration_get, units_of
 from workflow.views.common import PAGE_SIZE, page_number, page_of, read_page, row_url, service_errors
 
@@ -42,8 +47,10 @@ def inbox_tab(user, tab: str, number=None) -> tuple[dict[str, int], Page]:
     return counts, page_of(TABS[tab](user), number, count=counts.get(tab))
 
 
-def _inbox(request, tab: str):
+def _inbox(request, tab: str, *, landing: bool = False):
     counts, page = inbox_tab(request.user, tab, request.GET.get("page"))
+    if landing and not counts["inbox"] and counts["queue"] and "page" not in request.GET:
+        return redirect("workflow:queue")  # nothing in 待办, work waiting in 待领取 (a leader's seal)
     task_url, declaration_url = row_url("workflow:task"), row_url("workflow:declaration")
     now, today = timezone.now(), timezone.localdate()
     for row in page.object_list:
@@ -52,12 +59,27 @@ def _inbox(request, tab: str):
             row.waited, row.light = timesince(row.created, now, depth=1), light(row.due_on, today)
     return render(request, "workflow/inbox.html", {
         "tab": tab, "rows": page.object_list, "page": page, "counts": counts,
-        "may_start": units_of(request.user).exists(),
+        "may_start": may_start(request.user),
     })
+
+
+def may_start(user) -> bool:
+    """填报本年度申报表 is offered while one of the person's units has no live declaration in the
+    current programme (`common.current_programme`); one statement."""
+    current = current_programmes().values("pk")[:1]
+    live = Declaration.objects.filter(programme=Subquery(current)).exclude(state=State.CANCELLED).values("unit_id")
+    return units_of(user).filter(Exists(current)).exclude(pk__in=live).exists()
 
 
 @login_required
 def inbox_page(request):
+    """The landing page: 待办, or 待领取 when only the queue holds work (a leader's seal)."""
+    return _inbox(request, "inbox", landing=True)
+
+
+@login_required
+def inbox_tab_page(request):
+    """The 待办 tab itself, even when it is empty."""
     return _inbox(request, "inbox")
 
 
@@ -88,10 +110,24 @@ def task_page(request, task_pk: int):
                     messages.error(request, gettext("Someone else has just claimed this task."))
                     return redirect("workflow:inbox")
                 if not node.can_assign(request.user, task):
-                    raise PermissionDenied(gettext("You may not claim this task."))
+                    raise PermissionDenied("您不能领取这项任务：只有能办理它的人员可以领取。")
                 node.activation_class(task).assign(request.user)
             return redirect("workflow:task", task_pk=task.pk)
         declaration = declaration_get(request.user, task.process.artifact_object_id)
         return render(request, "workflow/task_claim.html", {"task": task, "declaration": declaration})
     request.activation = node.activation_class(task)
     return node.view(request, task_pk=task.pk)
+
+
+@login_required
+@require_POST
+@service_errors
+def task_release(request, task_pk: int):
+    """退回队列: the task page's button; the service checks that the task is the person's own."""
+    try:
+        services.task_release(task=task_pk, by=request.user)
+    except TransitionConflict as conflict:
+        messages.error(request, conflict.message)
+    else:
+        messages.success(request, "任务已退回待领取队列，有权办理的人员均可领取。")
+    return redirect("workflow:inbox")

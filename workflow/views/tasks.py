@@ -20,6 +20,7 @@ from workflow.assessment import indicator_scores_for
 from workflow.errors import RuleViolation, TransitionConflict
 from workflow.models import Declaration
 from workflow.selectors import declaration_get
+from workflow.views import content
 
 
 class TaskPage(TemplateResponseMixin, View):
@@ -29,6 +30,7 @@ class TaskPage(TemplateResponseMixin, View):
     title = ""
     intro = ""
     submit_label = _("Submit")
+    shows_content = False  # the whole declaration above the decision (seal, review, evaluate)
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -62,10 +64,14 @@ class TaskPage(TemplateResponseMixin, View):
         return self.render_to_response(self.get_context_data(form=form), status=status)
 
     def get_context_data(self, **context):
+        declaration = self.declaration
         return {
             "view": self, "task": self.activation.task if self.activation else None,
-            "declaration": self.declaration, "title": self.title, "intro": self.intro,
-            "submit_label": self.submit_label, **context,
+            "declaration": declaration, "title": self.title, "intro": self.intro,
+            "submit_label": self.submit_label, "stage": content.stage_label(declaration),
+            "send_back_note": content.send_back_note(declaration),
+            **({"show_content": True, **content.content(declaration)} if self.shows_content else {}),
+            **context,
         }
 
     def get(self, request, *args, **kwargs):
@@ -109,6 +115,7 @@ class ReviseView(TaskPage):
 
 class SealView(TaskPage):
     title = _("Seal and submit")
+    shows_content = True
     intro = _("As the unit leader, check the declaration, then seal it with the unit's seal and submit it to the office, or send it back to the operator.")
 
     def get_form(self, data=None):
@@ -122,6 +129,7 @@ class SealView(TaskPage):
 
 class ReviewView(TaskPage):
     title = _("Review")
+    shows_content = True
     intro = _("Approve the declaration, or return it to the unit with a reason the unit will see.")
 
     def get_form(self, data=None):
@@ -196,11 +204,16 @@ class SummarizeView(TaskPage):
 class EvaluateView(TaskPage):
     template_name = "workflow/assessment_evaluate.html"
     title = _("Evaluate")
+    shows_content = True
     intro = _("Score the manual indicators of the assessment and write a comment.")
 
     def get_context_data(self, **context):
-        """Beside the fields: the unit's indicators as computed from the audit trail so far."""
-        return {**super().get_context_data(**context), "computed": indicator_scores_for(self.declaration)}
+        """Beside the fields: the unit's indicators as computed from the audit trail so far. The
+        assessor's own indicators are the fields themselves, each with its own range and full
+        marks; listed among the computed ones too, they showed a second "full marks" (the weight)."""
+        manual = {indicator["code"] for indicator in self.declaration.programme.manual_indicators()}
+        computed = [score for score in indicator_scores_for(self.declaration) if score.code not in manual]
+        return {**super().get_context_data(**context), "computed": computed}
 
     def get_form(self, data=None):
         return forms.EvaluateForm(data, programme=self.declaration.programme)
