@@ -114,14 +114,19 @@ def declarations_visible_to(user: User, *, programme: Programme | None = None) -
 
 # What a row of the declaration list shows, and what its flags read (`held_outside_schedule`,
 # `summary_late`): the page reads no other column (descriptions, summaries, the holding's JSON).
-LIST_ROW_FIELDS = ("programme", "unit__name", "theme", "month", "scheduled_month", "state", "held_on", "summarized_at", "exemplary")
+LIST_ROW_FIELDS = ("programme", "unit__name", "theme", "month", "scheduled_month", "form", "focus_topic", "state",
+                   "held_on", "summarized_at", "exemplary")
 
 
-def declaration_list_rows(user: User, *, programme: Programme | None, state: str | None = None) -> QuerySet[Declaration]:
+def declaration_list_rows(user: User, *, programme: Programme | None) -> QuerySet[Declaration]:
     """The declaration list: `programme`'s declarations `user` may see (every programme's when
-    None), of `state` when given, by unit code."""
-    rows = declarations_visible_to(user, programme=programme).only(*LIST_ROW_FIELDS).order_by("unit__code", "pk")
-    return rows.filter(state=state) if state else rows
+    None), by unit code. The list's filters (`workflow.filters`) narrow these rows, never widen them."""
+    return declarations_visible_to(user, programme=programme).only(*LIST_ROW_FIELDS).order_by("unit__code", "pk")
+
+
+def declaration_export_rows(user: User, *, programme: Programme | None) -> QuerySet[Declaration]:
+    """What the list's XLSX export reads: the rows of `declaration_list_rows` with every 申报表 column."""
+    return declarations_visible_to(user, programme=programme).order_by("unit__code", "pk")
 
 
 def programme_accepting(code: str) -> Programme | None:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("tasks/<int:task_pk>/", inbox.task_page, name="task"),
     path("declarations/", declarations.declaration_list, name="declarations"),
     path("declarations/new/", declarations.start_page, name="start"),
+    path("declarations/export.xlsx", declarations.declaration_list_xlsx, name="declarations_xlsx"),
     path("declarations/<int:pk>/", declarations.declaration_detail, name="declaration"),
     path("declarations/<int:pk>/withdraw/", declarations.declaration_act, {"action": Action.WITHDRAW}, name="withdraw"),
     path("declarations/<int:pk>/cancel/", declarations.declaration_act, {"action": Action.CANCEL}, name="cancel"),

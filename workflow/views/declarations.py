@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
@@ -18,17 +19,26 @@ from django_fsm import can_proceed
 from viewflow.workflow import chart
 
 from policies.models import Programme
-from workflow import forms, inbox, services
+from workflow import forms, inbox, reports, services
 from workflow.actions import ACTIONS, EVENT_LABELS, Action, Reason
 from workflow.errors import RuleViolation, TransitionConflict
+from workflow.exports import XLSX
+from workflow.filters import SORT_LABELS, DeclarationFilter
 from workflow.flows import DeclarationFlow
 from workflow.forms import EvidenceForm, ExemplaryForm, ReasonForm
 from workflow.models import Declaration, State
 from workflow.permissions import can
 from workflow.process import process_of
 from workflow.reports import state_label
-from workflow.selectors import declaration_get, declaration_list_rows, evidence_of, history_of, units_of
-from workflow.views.common import current_programme, page_of, row_url, service_errors
+from workflow.selectors import (
+    declaration_export_rows,
+    declaration_get,
+    declaration_list_rows,
+    evidence_of,
+    history_of,
+    units_of,
+)
+from workflow.views.common import current_programme, download, page_of, row_url, service_errors
 
 
 @login_required
@@ -63,25 +73,57 @@ def start_page(request):
     })
 
 
-def declaration_list_page(user, *, programme: Programme | None, state: str | None = None, number=None) -> Page:
-    """What the declaration list reads: one page of rows and the total."""
-    rows = declaration_list_rows(user, programme=programme, state=state)
+def declaration_list_page(user, *, programme: Programme | None, query=None, number=None) -> tuple[Page, DeclarationFilter]:
+    """What the declaration list reads: its filters (`query`, the page's GET) over the rows `user`
+    may see, one page of them and the total."""
+    found = DeclarationFilter(query or None, queryset=declaration_list_rows(user, programme=programme), programme=programme)
     # One programme's list holds about one row per unit: small enough to carry its total.
-    return page_of(rows, number, total_in_rows=programme is not None)
+    return page_of(found.qs, number, total_in_rows=programme is not None), found
+
+
+def _sort_headers(current: str) -> list[dict]:
+    """Each column's header: the `sort` its link asks for (ascending, or descending when already
+    sorted ascending by it) and how the list is sorted by it now."""
+    headers = []
+    for key, label in SORT_LABELS.items():
+        direction = "ascending" if current == key else "descending" if current == f"-{key}" else ""
+        headers.append({"key": key, "label": label, "direction": direction,
+                        "next": f"-{key}" if direction == "ascending" else key})
+    return headers
 
 
 @login_required
 def declaration_list(request):
     programme = current_programme()
-    state = request.GET.get("state")
-    page = declaration_list_page(request.user, programme=programme, state=state if state in State.values else None,
-                                 number=request.GET.get("page"))
+    page, found = declaration_list_page(request.user, programme=programme, query=request.GET, number=request.GET.get("page"))
     declaration_url = row_url("workflow:declaration")
-    for row in page.object_list:  # the state's label: get_state_display would rebuild the choices per row
+    forms_by_code = {f["code"]: f["label"] for f in programme.forms} if programme else {}
+    topics_by_code = {t["code"]: t["label"] for t in programme.focus_topics} if programme else {}
+    for row in page.object_list:  # labels from dicts: get_state_display would rebuild the choices per row
         row.url, row.state_label = declaration_url(row.pk), state_label(row.state)
+        row.form_name, row.topic_name = forms_by_code.get(row.form, row.form), topics_by_code.get(row.focus_topic, row.focus_topic)
+    sort = request.GET.get("sort", "") if "sort" not in found.errors else ""
     return render(request, "workflow/declaration_list.html", {
-        "declarations": page.object_list, "page": page, "states": State.choices, "state": state, "programme": programme,
+        "declarations": page.object_list, "page": page, "programme": programme, "found": found,
+        "chosen": {name: request.GET.get(name, "") for name in found.filters},
+        "states": State.choices, "months": programme.window_months if programme else range(1, 13),
+        "forms": programme.forms if programme else [], "topics": programme.focus_topics if programme else [],
+        "headers": _sort_headers(sort), "sort": sort,
+        "problems": [message for messages_ in found.errors.values() for message in messages_],
     })
+
+
+@login_required
+def declaration_list_xlsx(request):
+    """The list as filtered (every page of it) as a spreadsheet; the export is audited with its filters."""
+    programme = current_programme()
+    found = DeclarationFilter(request.GET or None, queryset=declaration_export_rows(request.user, programme=programme),
+                             programme=programme)
+    with transaction.atomic():
+        content = reports.declarations_xlsx(found.qs, by=request.user, programme=programme, filters=found.applied(),
+                                            filter_labels=found.described(programme))
+    name = f"{programme.code}-declarations.xlsx" if programme else "declarations.xlsx"
+    return download(content, content_type=XLSX, filename=name)
 
 
 def _history(declaration: Declaration) -> list[dict]:
