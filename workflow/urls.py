@@ -33,6 +33,7 @@ urlpatterns = [
     path("calendar/", schedule.calendar, name="calendar_current"),
     path("programmes/<slug:code>/calendar/", schedule.calendar, name="calendar"),
     path("declarations/<int:pk>/declaration.docx", schedule.declaration_docx, name="declaration_docx"),
+    path("declarations/<int:pk>/declaration.pdf", schedule.declaration_pdf, name="declaration_pdf"),
     path("assessment/", assessment.assessment_current, name="assessment_current"),
     path("programmes/<slug:code>/assessment/", assessment.scoreboard, name="assessment"),
     path("programmes/<slug:code>/assessment/release/", assessment.release, name="assessment_release"),

@@ -29,6 +29,7 @@ from workflow.forms import EvidenceForm, ExemplaryForm, ReasonForm
 from workflow.models import Declaration, State
 from workflow.permissions import can
 from workflow.process import process_of
+from workflow.progress import step_bar
 from workflow.reports import state_label
 from workflow.selectors import (
     declaration_export_rows,
@@ -126,10 +127,10 @@ def declaration_list_xlsx(request):
     return download(content, content_type=XLSX, filename=name)
 
 
-def _history(declaration: Declaration) -> list[dict]:
+def _history(events) -> list[dict]:
     labels = {f.name: str(f.verbose_name) for f in Declaration._meta.fields}
     rows = []
-    for event in history_of(declaration):
+    for event in events:
         rows.append({
             "event": event,
             "actor": (event.actor.get_full_name() or event.actor.first_name or event.actor.username) if event.actor else "—",
@@ -165,11 +166,13 @@ def declaration_detail(request, pk: int):
             ("contact_name", declaration.contact_name), ("contact_phone", declaration.contact_phone),
         ]
     ]
+    events = list(history_of(declaration))
     open_task = inbox.open_tasks(request.user).filter(declaration=declaration).order_by("created", "pk").first()
     may_upload = declaration.state in services.EVIDENCE_STATES and can(request.user, Action.UPLOAD_EVIDENCE, declaration)
     may_mark = declaration.state in services.EXEMPLARY_STATES and can(request.user, Action.MARK_EXEMPLARY, declaration)
     return render(request, "workflow/declaration_detail.html", {
-        "declaration": declaration, "fields": fields, "history": _history(declaration), "chart": svg,
+        "declaration": declaration, "fields": fields, "history": _history(events), "chart": svg,
+        "bar": step_bar(declaration, events, steps),
         "steps": steps, "open_task": open_task,
         "actions": detail_actions(request.user, declaration),
         "canonical_banner": programme.canonical_banner(declaration.unit.name),
