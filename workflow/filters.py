@@ -30,7 +30,7 @@ STATE_ORDER = [value for value, _label in State.choices]
 # Chinese text sorts by pinyin on PostgreSQL (its ICU collation); elsewhere by code point.
 PINYIN = "zh-Hans-x-icu"
 # The list's columns that sort, by the `sort` value that asks for them.
-SORT_LABELS = {"unit": "单位", "theme": "活动主题", "month": "活动时间（月份）", "form": "活动形式", "focus_topic": "重点主题",
+SORT_LABELS = {"unit": "单位", "theme": "活动主题", "month": "月份", "form": "活动形式", "focus_topic": "重点主题",
                "state": "状态"}
 
 

@@ -138,7 +138,7 @@ def test_after_release_a_unit_sees_its_own_breakdown_and_404_for_another_units(c
     login(client, world.scheduler)
     page = client.get(BOARD).content.decode()
     assert "发布考核结果" in page
-    response = client.post(f"{BOARD}release/", follow=True)
+    response = client.post(f"{BOARD}release/", {"confirm": "yes"}, follow=True)
     assert "考核结果已发布" in response.content.decode()
     released = AuditEvent.objects.get(action="release_results")
     assert released.actor == world.scheduler and set(released.changed["totals"]) == {"kf-edu", "kf-health"}
@@ -164,13 +164,13 @@ def test_after_release_a_unit_sees_its_own_breakdown_and_404_for_another_units(c
 def test_only_the_office_releases_and_the_release_is_recorded_once(client, world, scored):
     for who in (world.leader, world.assessor):
         login(client, who)
-        response = client.post(f"{BOARD}release/")
+        response = client.post(f"{BOARD}release/", {"confirm": "yes"})
         assert response.status_code == 403
         assert "只有区政务公开办审核或统筹人员可以发布考核结果" in response.content.decode()
     assert not AuditEvent.objects.filter(action="release_results").exists()
     login(client, world.reviewer)
-    client.post(f"{BOARD}release/")
-    again = client.post(f"{BOARD}release/", follow=True)
+    client.post(f"{BOARD}release/", {"confirm": "yes"})
+    again = client.post(f"{BOARD}release/", {"confirm": "yes"}, follow=True)
     assert "考核结果此前已发布" in again.content.decode()
     assert AuditEvent.objects.filter(action="release_results").count() == 1
     assert client.get(f"{BOARD}release/").status_code == 405

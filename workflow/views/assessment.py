@@ -27,7 +27,7 @@ from workflow.errors import NotFound
 from workflow.exports import XLSX
 from workflow.models import AuditEvent
 from workflow.permissions import is_assessor, is_office
-from workflow.views.common import current_programme, download, programme_or_404, service_errors
+from workflow.views.common import CONFIRM_MISSING, confirmed, current_programme, download, programme_or_404, service_errors
 
 
 def assessment_errors(view):
@@ -106,6 +106,9 @@ def unit_breakdown(request, code: str, unit_code: str):
 def release(request, code: str):
     programme = programme_or_404(code)
     released = programme.results_released_at is not None
+    if not released and not confirmed(request) and may_release(request.user):  # who may not release: 403 below
+        messages.error(request, CONFIRM_MISSING)
+        return redirect("workflow:assessment", code=programme.code)
     assessment_release(programme=programme, by=request.user)  # PermissionRefused → 403 page
     if released:
         messages.info(request, gettext("The results were already released."))

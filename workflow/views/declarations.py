@@ -3,6 +3,8 @@ exemplary). Reads go through `workflow.selectors`; every action through one serv
 """
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,7 +29,7 @@ from workflow.filters import SORT_LABELS, DeclarationFilter
 from workflow.flows import DeclarationFlow
 from workflow.forms import EvidenceForm, ExemplaryForm, ReasonForm
 from workflow.models import Declaration, State
-from workflow.permissions import can
+from workflow.permissions import authorize, can
 from workflow.process import process_of
 from workflow.progress import step_bar
 from workflow.reports import state_label
@@ -39,7 +41,7 @@ from workflow.selectors import (
     history_of,
     units_of,
 )
-from workflow.views.common import current_programme, download, page_of, row_url, service_errors
+from workflow.views.common import CONFIRM_MISSING, confirmed, current_programme, download, page_of, row_url, service_errors
 
 
 @login_required
@@ -127,6 +129,16 @@ def declaration_list_xlsx(request):
     return download(content, content_type=XLSX, filename=name)
 
 
+_STYLE_ELEMENT = re.compile(r"<style\b.*?</style>", re.DOTALL)
+_STYLE_ATTRIBUTE = re.compile(r'\sstyle="[^"]*"')
+
+
+def without_inline_style(svg: str) -> str:
+    """viewflow's process chart without its <style> element and style="" attributes, which a strict
+    Content-Security-Policy refuses; static/css/declarations.css draws the chart instead."""
+    return _STYLE_ATTRIBUTE.sub("", _STYLE_ELEMENT.sub("", svg))
+
+
 def _history(events) -> list[dict]:
     labels = {f.name: str(f.verbose_name) for f in Declaration._meta.fields}
     rows = []
@@ -150,7 +162,7 @@ def declaration_detail(request, pk: int):
     if process is not None:
         grid = chart.calc_layout_data(DeclarationFlow)
         chart.calc_cell_status(DeclarationFlow, grid, process.pk)
-        svg = mark_safe(chart.grid_to_svg(grid))  # noqa: S308 (viewflow's own SVG template, no user input)
+        svg = mark_safe(without_inline_style(chart.grid_to_svg(grid)))  # noqa: S308 (viewflow's own SVG, no user input)
         steps = list(
             process.task_set.filter(flow_task_type__in=("HUMAN", "HUMAN_START")).select_related("owner").order_by("created", "pk")
         )
@@ -180,6 +192,7 @@ def declaration_detail(request, pk: int):
         "evidence": [(item, programme.label("publicity_channels", item.channel) if item.channel else "") for item in evidence_of(declaration)],
         "evidence_form": EvidenceForm(programme=programme) if may_upload else None,
         "max_upload": settings.EVIDENCE_MAX_UPLOAD_BYTES, "may_mark": may_mark,
+        "cancel_consequence": CONSEQUENCES[Action.CANCEL],
     })
 
 
@@ -220,6 +233,11 @@ def declaration_mark_exemplary(request, pk: int):
     return redirect("workflow:declaration", pk=declaration.pk)
 
 
+# Detail-page actions that cannot be taken back: what will happen, ticked before it is posted.
+CONSEQUENCES = {
+    Action.CANCEL: "取消后该申报及其流程即告结束，所有待办任务一并关闭，单位不能再修改、举办或总结；取消不可撤回，理由记入办理记录。",
+}
+
 # What the page says once a detail-page action (workflow.actions: on_detail_page) is done.
 _DONE = {
     Action.WITHDRAW: _("The declaration was withdrawn; it is back with the unit as a draft."),
@@ -243,6 +261,10 @@ def declaration_act(request, pk: int, action: Action):
     """A detail-page action whose only input is a reason (withdraw, cancel), through its service.
     A refusal of the state or the reason is a message on the detail page; nothing is saved."""
     declaration = declaration_get(request.user, pk)
+    if action in CONSEQUENCES and not confirmed(request):
+        authorize(request.user, action, declaration)  # who may not act learns that first (403)
+        messages.error(request, CONFIRM_MISSING)
+        return redirect("workflow:declaration", pk=declaration.pk)
     form = ReasonForm(request.POST)
     form.is_valid()
     try:

@@ -23,7 +23,7 @@ from workflow.errors import RuleViolation, TransitionConflict
 from workflow.forms import PublishForm, RescheduleForm, add_problems
 from workflow.models import ScheduleVersion, State
 from workflow.permissions import authorize
-from workflow.views.common import download, programme_or_404, service_errors
+from workflow.views.common import CONFIRM_MISSING, confirmed, download, programme_or_404, service_errors
 
 # ------------------------------------------------------------------ the schedule page
 
@@ -60,6 +60,8 @@ def schedule_publish(request, code: str):
     authorize(request.user, Action.SCHEDULE)
     reviewed = selectors.schedule_board(request.user, programme).reviewed
     form = PublishForm(request.POST, declarations=reviewed, programme=programme)
+    if not confirmed(request):
+        form.add_error(None, CONFIRM_MISSING)
     if form.is_valid():
         try:
             version = services.schedule_publish(programme=programme, by=request.user, months=form.months())
