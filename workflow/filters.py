@@ -13,12 +13,15 @@ the inbox tabs take the same query string without a second set of definitions.
 """
 from __future__ import annotations
 
+import copy
 from typing import ClassVar
 
 import django_filters
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Collate
+from django.http import QueryDict
+from django_filters.constants import EMPTY_VALUES
 
 from policies.models import Programme
 from workflow.models import State
@@ -50,63 +53,89 @@ class DeclarationFilter(django_filters.FilterSet):
         "theme": "theme", "description": "description", "pk": "pk",
     }
 
-    programme = django_filters.CharFilter(method="filter_programme", max_length=64, label="实施方案", help_text="实施方案代码，如 kaifu-2023")
-    unit = django_filters.CharFilter(method="filter_unit", max_length=100, label="单位", help_text="单位代码（完全一致），或单位名称中的文字，如“教育局”")
-    state = django_filters.ChoiceFilter(method="filter_state", choices=State.choices, label="状态", help_text="申报状态",
+    programme = django_filters.CharFilter(max_length=64, label="实施方案", help_text="实施方案代码，如 kaifu-2023")
+    unit = django_filters.CharFilter(max_length=100, label="单位", help_text="单位代码（完全一致），或单位名称中的文字，如“教育局”")
+    state = django_filters.ChoiceFilter(field_name="state", choices=State.choices, label="状态", help_text="申报状态",
                                         error_messages=INVALID_CHOICE)
-    month = django_filters.TypedChoiceFilter(method="filter_month", choices=MONTHS, coerce=int, label="月份",
+    month = django_filters.TypedChoiceFilter(field_name="month", choices=MONTHS, coerce=int, label="月份",
                                              help_text="活动月份：已排期的按安排月份，否则按申报月份", error_messages=INVALID_CHOICE)
-    form = django_filters.CharFilter(method="filter_form", max_length=32, label="活动形式", help_text="活动形式代码，如 forum")
-    focus_topic = django_filters.CharFilter(method="filter_focus_topic", max_length=32, label="重点主题",
+    form = django_filters.CharFilter(max_length=32, label="活动形式", help_text="活动形式代码，如 forum")
+    focus_topic = django_filters.CharFilter(max_length=32, label="重点主题",
                                             help_text="重点主题代码，如 business_environment")
-    q = django_filters.CharFilter(method="filter_keyword", max_length=100, label="关键词",
+    q = django_filters.CharFilter(max_length=100, label="关键词",
                                   help_text="在活动主题和活动简介中查找；空格分开的几个词须都出现")
     sort = django_filters.OrderingFilter(
         fields=[(key, key) for key in SORT_LABELS],
         field_labels={**SORT_LABELS, **{f"-{key}": f"{label}（倒序）" for key, label in SORT_LABELS.items()}},
         label="排序", help_text="按列排序，前加“-”为倒序，如 -month", error_messages=INVALID_CHOICE,
-        method="sort_by",
     )
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, programme: Programme | None = None):
         """`programme`: the list is of this programme alone, so forms and focus topics sort in the
-        order the programme lists them (the notice's), not by their codes."""
-        super().__init__(data, queryset, request=request, prefix=prefix)
+        order the programme lists them (the notice's), not by their codes.
+
+        FilterSet's own __init__ deep-copies every filter with its choices for each request, about
+        a millisecond of a list page. These filters keep no state of a request (they describe the
+        form's fields and the schema; `filter_queryset` filters), so each gets a shallow copy."""
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {name: copy.copy(filter_) for name, filter_ in self.base_filters.items()}
+        for filter_ in self.filters.values():
+            filter_.model, filter_.parent = queryset.model, self
         self.programme = programme
+
+    def get_form_class(self):
+        """The form's class, made once per FilterSet class: its fields are the same for every request
+        (each form copies them, as every Django form does)."""
+        made = type(self).__dict__.get("_form_class")
+        if made is None:
+            made = super().get_form_class()
+            type(self)._form_class = made
+        return made
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        """Each valid, given filter through its `filter_<name>` method, on the model's own paths (`columns`)."""
+        for name, value in self.form.cleaned_data.items():
+            if value not in EMPTY_VALUES:
+                queryset = getattr(self, f"filter_{name}")(queryset, value)
+        return queryset
 
     def _path(self, column: str) -> str:
         return self.columns[column]
 
-    def filter_programme(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_programme(self, qs: QuerySet, value: str) -> QuerySet:
         return qs.filter(**{self._path("programme"): value})
 
-    def filter_unit(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_unit(self, qs: QuerySet, value: str) -> QuerySet:
         value = value.strip()
         if not value:
             return qs
         return qs.filter(Q(**{self._path("unit_code"): value}) | Q(**{f"{self._path('unit_name')}__contains": value}))
 
-    def filter_state(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_state(self, qs: QuerySet, value: str) -> QuerySet:
         return qs.filter(**{self._path("state"): value})
 
-    def filter_month(self, qs: QuerySet, name: str, value: int) -> QuerySet:
+    def filter_month(self, qs: QuerySet, value: int) -> QuerySet:
         """The month the activity stands at: the scheduled one once scheduled, else the declared one."""
         scheduled, declared = self._path("scheduled_month"), self._path("month")
         return qs.filter(Q(**{scheduled: value}) | Q(**{f"{scheduled}__isnull": True, declared: value}))
 
-    def filter_form(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_form(self, qs: QuerySet, value: str) -> QuerySet:
         return qs.filter(**{self._path("form"): value})
 
-    def filter_focus_topic(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_focus_topic(self, qs: QuerySet, value: str) -> QuerySet:
         return qs.filter(**{self._path("focus_topic"): value})
 
-    def filter_keyword(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_q(self, qs: QuerySet, value: str) -> QuerySet:
         theme, description = self._path("theme"), self._path("description")
         for word in value.split():
             qs = qs.filter(Q(**{f"{theme}__icontains": word}) | Q(**{f"{description}__icontains": word}))
         return qs
 
-    def sort_by(self, qs: QuerySet, name: str, value: list[str]) -> QuerySet:
+    def filter_sort(self, qs: QuerySet, value: list[str]) -> QuerySet:
         """The chosen columns, then the key (a stable order from page to page)."""
         ordering = [self.sort_expression(param) for param in value if param]
         return qs.order_by(*ordering, self._path("pk")) if ordering else qs

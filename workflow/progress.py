@@ -79,8 +79,8 @@ def whose_turn(task, declaration: Declaration) -> str:
         return person_name(task.owner)
     unit = declaration.unit.name
     return {
-        OPERATE: f"{unit}填报人", SEAL: f"{unit}负责人（盖章）", REVIEW: "区政务公开办（审核）",
-        SCHEDULE: "区政务公开办（统筹）", EVALUATE: "考核评估人员",
+        OPERATE: f"{unit}填报人", SEAL: f"{unit}负责人", REVIEW: "区政务公开办审核人员",
+        SCHEDULE: "区政务公开办统筹人员", EVALUATE: "考核评估人员",
     }.get(task.owner_permission, "待分配")
 
 

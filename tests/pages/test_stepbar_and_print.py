@@ -52,7 +52,7 @@ def test_done_steps_say_who_and_when_and_the_office_has_the_turn(client, world):
         world.operator.first_name, world.leader.first_name, world.reviewer.first_name)
     approve = AuditEvent.objects.get(declaration=declaration, action="approve")
     assert bar["审核"].at == approve.created_at
-    assert bar["排期"].turn == "区政务公开办（统筹）" and bar["排期"].task == "排期"
+    assert bar["排期"].turn == "区政务公开办统筹人员" and bar["排期"].task == "排期"
 
 
 def test_a_withdrawal_is_marked_on_the_seal_step(client, world):

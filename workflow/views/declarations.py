@@ -13,6 +13,7 @@ from django.core.paginator import Page
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -84,14 +85,24 @@ def declaration_list_page(user, *, programme: Programme | None, query=None, numb
     return page_of(found.qs, number, total_in_rows=programme is not None), found
 
 
-def _sort_headers(current: str) -> list[dict]:
-    """Each column's header: the `sort` its link asks for (ascending, or descending when already
-    sorted ascending by it) and how the list is sorted by it now."""
+def _with(query, **changes) -> str:
+    """`query` (a QueryDict) with `changes` (None: left out), as `?…` to link to."""
+    query = query.copy()
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = value
+    return f"?{query.urlencode()}" if query else ""
+
+
+def _sort_headers(query, current: str) -> list[dict]:
+    """Each column's header: the link that sorts by it (ascending, or descending when already sorted
+    ascending by it), keeping the filters, from the first page; and how the list is sorted by it now."""
     headers = []
     for key, label in SORT_LABELS.items():
         direction = "ascending" if current == key else "descending" if current == f"-{key}" else ""
         headers.append({"key": key, "label": label, "direction": direction,
-                        "next": f"-{key}" if direction == "ascending" else key})
+                        "href": _with(query, sort=f"-{key}" if direction == "ascending" else key, page=None)})
     return headers
 
 
@@ -105,14 +116,15 @@ def declaration_list(request):
     for row in page.object_list:  # labels from dicts: get_state_display would rebuild the choices per row
         row.url, row.state_label = declaration_url(row.pk), state_label(row.state)
         row.form_name, row.topic_name = forms_by_code.get(row.form, row.form), topics_by_code.get(row.focus_topic, row.focus_topic)
-    sort = request.GET.get("sort", "") if "sort" not in found.errors else ""
+    sort = request.GET.get("sort", "") if found.is_bound and "sort" not in found.errors else ""
     return render(request, "workflow/declaration_list.html", {
         "declarations": page.object_list, "page": page, "programme": programme, "found": found,
         "chosen": {name: request.GET.get(name, "") for name in found.filters},
-        "states": State.choices, "months": programme.window_months if programme else range(1, 13),
-        "forms": programme.forms if programme else [], "topics": programme.focus_topics if programme else [],
-        "headers": _sort_headers(sort), "sort": sort,
-        "problems": [message for messages_ in found.errors.values() for message in messages_],
+        "states": State.choices, "months": [(m, f"{m}月") for m in (programme.window_months if programme else range(1, 13))],
+        "forms": list(forms_by_code.items()), "topics": list(topics_by_code.items()),
+        "headers": _sort_headers(request.GET, sort), "sort": sort,
+        "export_url": reverse("workflow:declarations_xlsx") + _with(request.GET, page=None),
+        "problems": [message for messages_ in found.errors.values() for message in messages_] if found.is_bound else [],
     })
 
 
