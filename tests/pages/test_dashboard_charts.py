@@ -8,9 +8,8 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count
 
-from tests.factories import UnitFactory, person
+from tests.factories import UnitFactory, unit_with_people
 from tests.pages.conftest import login
-from units.roles import Role
 from workflow import charts, services
 from workflow.assessment import assess_programme
 from workflow.models import Declaration, State
@@ -21,10 +20,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def year(world):
     """Declarations in several states, months, forms and topics; one cancelled, one a draft."""
-    street = UnitFactory(code="kf-qingshuitang", name="开福区清水塘街道")
-    street_people = (person("qst-op", Role.OPERATOR, street), person("qst-lead", Role.LEADER, street))
-    culture = UnitFactory(code="kf-culture", name="开福区文化旅游体育局")
-    culture_people = (person("culture-op", Role.OPERATOR, culture), person("culture-lead", Role.LEADER, culture))
+    street, street_people = unit_with_people("kf-qingshuitang", "开福区清水塘街道")
+    culture, culture_people = unit_with_people("kf-culture", "开福区文化旅游体育局")
     world.declaration("evaluated", month=5, form="forum", focus_topic="business_environment")
     world.declaration("submitted", unit=world.other_unit, month=7, form="site_visit", focus_topic="livelihood")
     cancelled = world.declaration("reviewed", unit=street, people=street_people, month=9, form="survey", focus_topic="livelihood")

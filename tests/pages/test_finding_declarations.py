@@ -9,9 +9,8 @@ from django.db import connection
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from tests.factories import UnitFactory, person
+from tests.factories import UnitFactory, unit_with_people
 from tests.pages.conftest import login
-from units.roles import Role
 from workflow import inbox
 from workflow.filters import TaskRowFilter
 from workflow.models import AuditEvent, Declaration, State
@@ -22,10 +21,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def four(world):
     """Four units' declarations the office can see, each different in unit, state, month, form and topic."""
-    extra = UnitFactory(code="kf-qingshuitang", name="开福区清水塘街道")
-    extra_people = (person("qst-op", Role.OPERATOR, extra), person("qst-lead", Role.LEADER, extra))
-    late = UnitFactory(code="kf-culture", name="开福区文化旅游体育局")
-    late_people = (person("culture-op", Role.OPERATOR, late), person("culture-lead", Role.LEADER, late))
+    extra, extra_people = unit_with_people("kf-qingshuitang", "开福区清水塘街道")
+    late, late_people = unit_with_people("kf-culture", "开福区文化旅游体育局")
     return {
         "edu": world.declaration("scheduled", month=5, theme="惠企政策面对面", form="forum", focus_topic="business_environment",
                                  description="邀请企业代表座谈，解读惠企政策。"),
