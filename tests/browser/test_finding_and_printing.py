@@ -46,7 +46,7 @@ def test_filter_by_month_read_the_step_bar_on_a_phone_and_download_the_pdf(live_
     assert done.count() == 2 and w.other_leader.first_name in done.nth(1).inner_text()  # who sealed it
     assert not page.locator("#process .chart").is_visible()  # the full chart: one click away
     page.click("#process summary")
-    assert page.locator("#process .chart svg").is_visible()
+    page.locator("#process .chart svg").wait_for(state="visible")
     bar.screenshot(path=str(ARTIFACTS / "step-bar-phone.png"))
 
     # 3. 打印: the 申报表 as a PDF, with the declaration's Chinese text

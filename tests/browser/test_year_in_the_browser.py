@@ -54,7 +54,7 @@ def test_a_year_in_the_browser(live_server, year, chromium, tmp_path):
     # 3. reviewer returns with a reason (a missing reason is refused in Chinese first)
     reviewer = Person(chromium, base, w.reviewer.username)
     reviewer.open_first("/queue/", "审核")
-    assert reviewer.page.locator("input[name=confirm]").is_hidden()  # asked only once 退回 is chosen
+    reviewer.page.locator("input[name=confirm]").wait_for(state="hidden")  # asked only once 退回 is chosen (confirm.js)
     reviewer.page.check("input[name=decision][value=return]")
     reviewer.page.check("input[name=confirm]")  # 我已知晓: what a return does
     reviewer.submit()
