@@ -18,11 +18,22 @@ $(STAMP): $(PY) requirements.txt requirements-test.txt
 
 install: $(STAMP)
 
+# The demo: embedded SQLite, no Redis, no mail, no second factor (TWO_FACTOR_ROLES empty).
 demo: install
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py load_demo
 	@echo "打开 http://127.0.0.1:8000 （Ctrl+C 停止）"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	TWO_FACTOR_ROLES= $(PY) manage.py runserver 127.0.0.1:8000
+
+# The production stack on this machine (docs/deploy.md): DEBUG=0, static files collected for
+# WhiteNoise, gunicorn with config/gunicorn.conf.py on $$HOST:$$PORT (default 127.0.0.1:8000)
+# against $$DATABASE_URL. Needs SECRET_KEY and ALLOWED_HOSTS; migrations are the deployer's
+# step (`manage.py migrate`), /readyz says when they are missing.
+serve: install
+	@test -n "$$SECRET_KEY" || { echo "未设置 SECRET_KEY：生产环境必须在环境变量中提供 SECRET_KEY（例如 export SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')），拒绝启动。" >&2; exit 1; }
+	@test -n "$$ALLOWED_HOSTS" || { echo "未设置 ALLOWED_HOSTS：请列出本系统的域名（如 ALLOWED_HOSTS=gongkai.example.gov.cn），拒绝启动。" >&2; exit 1; }
+	DEBUG=0 $(PY) manage.py collectstatic --noinput -v 0
+	DEBUG=0 exec $(VENV)/bin/gunicorn --config config/gunicorn.conf.py config.wsgi
 
 lint: install
 	$(PY) -m ruff check .

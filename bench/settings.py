@@ -1,6 +1,6 @@
 """Benchmark settings: the product's settings plus the bare-stack app (`bench.bare`).
 
-The bare app is the baseline the DESIGN §9 ratios are measured against; it is never
+The bare app is the baseline the DESIGN §11 ratios are measured against; it is never
 installed in the product (config.settings), only here.
 """
 from config.settings import *  # noqa: F403

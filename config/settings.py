@@ -1,15 +1,18 @@
 """Settings for the 政务公开主题日 workflow, read from the environment.
 
 Development defaults are safe for a laptop (DEBUG on, embedded SQLite). Production
-sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; `manage.py check --deploy`
-is then clean.
+sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (docs/deploy.md lists every
+variable); `manage.py check --deploy` is then clean.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,11 +34,16 @@ DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "未设置 SECRET_KEY：DEBUG=0（生产环境）时必须在环境变量中提供 SECRET_KEY，"
+            "例如用 python3 -c 'import secrets; print(secrets.token_urlsafe(50))' 生成，并妥善保管。"
+        )
     # Development only: a fixed, obviously-not-secret key so sessions survive restarts.
     SECRET_KEY = "dev-insecure-key-do-not-use-in-production-0123456789abcdefghijklmnop"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+if not ALLOWED_HOSTS and not DEBUG:
+    raise ImproperlyConfigured("未设置 ALLOWED_HOSTS：DEBUG=0 时必须列出本系统的域名，例如 ALLOWED_HOSTS=gongkai.example.gov.cn。")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -55,21 +63,38 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Secure baseline (docs/security.md): login lockout, TOTP second factor, CSP header.
+    "accounts.apps.LockoutConfig",  # django-axes, named in Chinese
+    "django_otp",
+    "accounts.apps.TotpConfig",  # django_otp.plugins.otp_totp, named in Chinese
     "units",
     "policies",
     "workflow",
+    "accounts",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz answer before the host check and the HTTPS redirect: the load
+    # balancer asks the process directly.
+    "ops.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Right after SecurityMiddleware (STACK.md); under DEBUG=0 only: in development
+    # `runserver` serves the files straight from static/.
+    *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.sessions.IdleTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "workflow.middleware.RequestIdMiddleware",
+    "axes.middleware.AxesMiddleware",  # last (STACK.md): turns a lockout into the Chinese answer
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -104,17 +129,45 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first (STACK.md): refuses a locked-out login name or address
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 
+# Passwords: at least 8 characters with letters, digits and symbols (等保 2.0 level 3).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.CharacterClassesValidator"},
 ]
+
+# Login lockout (django-axes, database handler: every server sees the same counts). After
+# LOGIN_FAILURE_LIMIT failures for one login name, and separately from one address, further
+# attempts are refused for LOGIN_LOCKOUT_MINUTES; a failure is counted while the previous
+# one is less than LOGIN_LOCKOUT_MINUTES old. Attempts during a lockout do not extend it.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # logins and logouts are audit events (accounts.events)
+
+# Two-factor authentication (TOTP, django-otp): the roles that must confirm each login with a
+# code from an authenticator app. `administrator` = anyone who may enter /admin/; office
+# roles: reviewer, scheduler, assessor. Empty turns it off (the demo).
+TWO_FACTOR_ROLES = env_list("TWO_FACTOR_ROLES", "administrator")
+OTP_TOTP_ISSUER = "政务公开主题日"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret key
+
+# Sessions end after SESSION_IDLE_MINUTES without a request (accounts.sessions renews them).
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
+
+# API tokens expire API_TOKEN_DAYS after they were issued (accounts.tokens).
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "7"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -126,6 +179,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
+# Under DEBUG=0, WhiteNoise serves the collected files (`collectstatic`) with hashed names,
+# compressed, cached for a year; in development Django's staticfiles serves them as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "ops.storage.StaticFilesStorage"},
+}
 MEDIA_URL = "media/"  # never served as static files: evidence goes through workflow.views.evidence
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 # Holding evidence (photos, PDFs): the largest file a unit may upload, in bytes (default 10 MiB).
@@ -139,7 +199,7 @@ AUDIT_VERIFY_WORKERS = int(os.environ.get("AUDIT_VERIFY_WORKERS", str(min(4, os.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: without credentials the API answers 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -158,10 +218,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    # No internet on the servers: Swagger UI and Redoc come from drf-spectacular-sidecar.
+    # No internet on the servers: Swagger UI comes from drf-spectacular-sidecar.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"DeclarationState": "workflow.models.State"},
 }
 
@@ -169,24 +228,83 @@ LOGIN_URL = "workflow:login"
 LOGIN_REDIRECT_URL = "workflow:inbox"
 LOGOUT_REDIRECT_URL = "workflow:login"
 
-# Security: secure cookies and HSTS whenever DEBUG is off.
+# Security: secure cookies, HTTPS redirect and HSTS whenever DEBUG is off, unless PLAIN_HTTP=1
+# says this server is reached over plain HTTP on loopback (CI, benchmarks, a first try).
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG:
+PLAIN_HTTP = env_bool("PLAIN_HTTP", False)
+if not DEBUG and not PLAIN_HTTP:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# X-Forwarded-Proto (and X-Real-IP for the lockout) are believed only when TRUSTED_PROXY=1
+# says a proxy in front (nginx, docs/deploy.md) overwrites them; otherwise any client could
+# claim HTTPS or another address.
+TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)
+if TRUSTED_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every answer (django-csp 4): scripts, styles and everything else
+# from this server only, no inline script or style anywhere (pages, admin, API docs).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Cache: Redis when CACHE_URL is set (every server shares it), this process's memory otherwise
+# (the demo, one process).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"CACHE_URL 须为 redis://主机:端口/库号，现为 {CACHE_URL!r}。")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": "themeday", "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Mail: configured when EMAIL_HOST is set; server errors (500) then go to ADMINS
+# ("姓名 <a@b>" or plain addresses, comma-separated).
+if os.environ.get("EMAIL_HOST"):
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+ADMINS = [parseaddr(admin) for admin in env_list("ADMINS")]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # Sends nothing while ADMINS is empty.
+        "mail_admins": {"level": "ERROR", "filters": ["require_debug_false"], "class": "django.utils.log.AdminEmailHandler"},
+    },
+    # Replaces Django's default "django" logger, which would mail the admins a second time.
+    "loggers": {
+        "django": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": False},
+        "django.request": {"handlers": ["mail_admins"], "propagate": True},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -5,7 +5,8 @@ A rule reads `Facts` — the unit, its declaration's row and the aggregates of i
 as plain values — and answers an `Outcome`: the share of the indicator's weight earned, the ids
 of the events it stands on, and its basis in Chinese. `workflow.assessment` reads the facts out
 of the database and adds the points up. A new year's scheme is data (`Programme.assessment_scheme`);
-a new kind of automatic indicator is one function here.
+a new kind of automatic indicator is one function here, in `RULES`, with its Chinese description
+in `AUTOMATIC_INDICATORS` (what the programme editor offers; a test keeps the two equal).
 """
 from __future__ import annotations
 
@@ -15,14 +16,34 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from policies import holding, rules
-from policies.models import Programme
+
+if TYPE_CHECKING:  # policies.models reads the indicator codes from here
+    from policies.models import Programme
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
+
+AUTO = "auto"
+MANUAL = "manual"
+KIND_LABELS = {AUTO: "自动计算", MANUAL: "评估打分"}
+
+# code → what is computed (shown in the editor's select and in error messages)
+AUTOMATIC_INDICATORS: dict[str, str] = {
+    "declared_on_time": "按时申报（截止日期或批准的延期前首次报送）",
+    "approved_without_return": "一次审核通过（审核通过前未被退回）",
+    "held_in_scheduled_month": "按计划月份举办",
+    "banner_compliant": "会标规范（实际使用的会标符合会标规则）",
+    "logo_shown": "现场展示LOGO",
+    "publicity_channels": "宣传渠道覆盖（按使用的渠道占比计分）",
+    "participant_breadth": "参与人员广泛（按参与的人员类别占比计分）",
+    "summary_on_time": "按时总结（举办后规定天数内提交总结）",
+    "exemplary": "形成典型经验（被认定为典型经验）",
+}
 
 
 @dataclass(frozen=True)

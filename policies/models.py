@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from policies import rules
+from policies.programme_data import LOCKED_RULES
 
 
 class Programme(models.Model):
@@ -27,6 +30,10 @@ class Programme(models.Model):
         help_text="本级方案是否受理单位申报（省、市方案仅作为依据）。",
     )
     is_open = models.BooleanField("开放申报", default=True)
+    is_current = models.BooleanField(
+        "当前年度", default=False,
+        help_text="导航中的“本年度”：填报、申报列表、安排表和考核默认打开的方案。未设置时为最新一个开放申报的方案。",
+    )
 
     declaration_due_date = models.DateField("申报截止日期（含当日）", null=True, blank=True)
     window_first_month = models.PositiveSmallIntegerField("活动起始月份", default=4)
@@ -55,6 +62,9 @@ class Programme(models.Model):
         verbose_name = "活动实施方案"
         verbose_name_plural = "活动实施方案"
         ordering = ["-year", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="programme_one_current"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.document_number}）" if self.document_number else self.name
@@ -86,3 +96,30 @@ class Programme(models.Model):
 
     def manual_indicators(self) -> list[dict]:
         return [i for i in self.assessment_scheme.get("indicators", []) if i.get("kind") == "manual"]
+
+
+class ProgrammeAmendment(models.Model):
+    """A dated change to a rule that already decided submitted declarations (window, forms,
+    banner rule, indicators): what changed, from what to what, why, from when, by whom.
+
+    Written only by `workflow.programme_services.programme_amend`, in the same transaction
+    as the change itself and its audit event; never edited or deleted.
+    """
+
+    RULE_CHOICES = [(group.key, group.label) for group in LOCKED_RULES.values()]
+
+    programme = models.ForeignKey(Programme, verbose_name="实施方案", on_delete=models.PROTECT, related_name="amendments")
+    rule = models.CharField("修订的规则", max_length=32, choices=RULE_CHOICES)
+    changes = models.JSONField("修订内容", default=dict, help_text="{字段: [原值, 新值]}")
+    reason = models.TextField("修订理由")
+    effective_on = models.DateField("生效日期")
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="修订人", on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField("记录时间")
+
+    class Meta:
+        verbose_name = "规则修订"
+        verbose_name_plural = "规则修订"
+        ordering = ["programme", "effective_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.programme.code} · {self.get_rule_display()} · {self.effective_on:%Y-%m-%d}"

@@ -71,6 +71,13 @@ def _fast_password_hashing():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _password_only_logins(settings):
+    """People log in with their password alone, as in the demo; the second factor has its own
+    tests (tests/accounts), which turn it on."""
+    settings.TWO_FACTOR_ROLES = []
+
+
 @pytest.fixture
 def audit_flushable(transactional_db):
     """Transactional PostgreSQL tests end with a flush (TRUNCATE) that the audit trigger

@@ -46,10 +46,10 @@ class UnitRoleGroup(models.Model):
     """
 
     group = models.OneToOneField(
-        Group, on_delete=models.CASCADE, primary_key=True, related_name="unit_role"
+        Group, on_delete=models.CASCADE, primary_key=True, related_name="unit_role", verbose_name="用户组"
     )
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="role_groups")
-    role = models.CharField(max_length=16, choices=[(r.value, r.label) for r in (Role.OPERATOR, Role.LEADER)])
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="role_groups", verbose_name="单位")
+    role = models.CharField("角色", max_length=16, choices=[(r.value, r.label) for r in (Role.OPERATOR, Role.LEADER)])
 
     class Meta:
         verbose_name = "单位角色组"

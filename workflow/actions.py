@@ -95,4 +95,12 @@ EVENT_LABELS: dict[str, str] = {
     **{str(action): spec.label for action, spec in ACTIONS.items()},
     "export": "导出", "release_results": "发布考核结果", "grant_role": "授予角色", "revoke_role": "撤销角色",
     "import_roster": "导入名单",
+    # accounts.events: logins and the second factor
+    "login": "登录", "logout": "退出登录", "login_failed": "登录失败", "lockout": "登录锁定",
+    "otp_verified": "动态验证码验证通过", "otp_failed": "动态验证码错误", "otp_enrolled": "绑定验证器",
+    "token_revoked": "撤销 API 令牌", "otp_reset": "重置动态验证码",
+    # the programme editor (workflow.programme_services)
+    "create_programme": "新建实施方案", "copy_programme": "复制为新一年度", "edit_programme": "修改实施方案",
+    "amend_programme": "规则修订", "open_programme": "开放申报", "close_programme": "停止受理申报",
+    "mark_current_programme": "设为当前年度",
 }

@@ -33,16 +33,18 @@ from django.template import engines
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from viewflow.workflow.models import Process, Task
 
-from policies.models import Programme
+from accounts import two_factor
 from units import admin as units_admin
 from units.models import Unit, UnitRoleGroup
 from units.roles import OFFICE_GROUP_NAMES, REVIEW, UNIT_ROLES, Role
-from workflow import services
-from workflow.actions import ACTIONS, Action, Reason
+from workflow import selectors, services
+from workflow.actions import ACTIONS, EVENT_LABELS, Action, Reason
 from workflow.errors import RuleViolation, ServiceError
 from workflow.models import AuditCheckpoint, AuditEvent, DeadlineExtension, Declaration, ScheduleVersion
 from workflow.permissions import is_assessor
+from workflow.reports import state_label
 from workflow.roles import ADMIN_GROUP_NAME, may_manage_roles, role_grant, role_revoke
 from workflow.roster import roster_import
 
@@ -184,6 +186,12 @@ class UserAdmin(DjangoUserAdmin):
         ("重要日期", {"fields": ("last_login", "date_joined")}),
     )
     list_display = ("username", "first_name", "email", "is_active", "is_staff")
+    actions = ("reset_two_factor",)
+
+    @admin.action(description="重置所选人员的动态验证码（下次登录时重新绑定验证器）")
+    def reset_two_factor(self, request, queryset):
+        removed = sum(two_factor.reset(user=user, by=request.user) for user in queryset)
+        messages.success(request, f"已为{queryset.count()}人重置动态验证码，共移除{removed}个验证器（已记入审计日志）。")
 
     @admin.display(description="角色")
     def roles_summary(self, obj):
@@ -192,7 +200,7 @@ class UserAdmin(DjangoUserAdmin):
         held = roles_held(obj)
         labels = format_html_join("", "<li>{}</li>", ((_role_label(role, unit),) for role, unit in held)) if held else "（无）"
         url = reverse("admin:auth_user_roles", args=[obj.pk])
-        return format_html('<ul style="margin-left:0">{}</ul><a class="button" href="{}">授予或撤销角色</a>', labels, url)
+        return format_html('<ul>{}</ul><a class="button" href="{}">授予或撤销角色</a>', labels, url)
 
     def has_change_permission(self, request, obj=None) -> bool:
         # Only a superuser edits a superuser (else a password change would be an escalation).
@@ -248,28 +256,6 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(units_admin.ReadOnlyAdminMixin, DjangoGroupAdmin):
     """Read-only: a group's permissions and members change only through the role services."""
-
-
-# ====================================================================== programmes
-
-@admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "year", "document_number", "accepts_declarations", "is_open", "declaration_due_date")
-    list_filter = ("year", "accepts_declarations", "is_open")
-    search_fields = ("code", "name", "document_number", "issuer")
-    autocomplete_fields = ("parent",)
-    fieldsets = (
-        (None, {"fields": ("code", "name", "year", "issuer", "document_number", "issued_on", "parent")}),
-        ("申报", {"fields": ("accepts_declarations", "is_open", "declaration_due_date", "window_first_month",
-                           "window_last_month", "themes_per_unit", "summary_due_days")}),
-        ("规则（数据）", {"classes": ("collapse",), "fields": (
-            "forms", "focus_topics", "banner_templates", "forbidden_banner_names", "participant_categories",
-            "publicity_channels", "assessment_scheme", "clauses")}),
-        ("联系人", {"fields": ("contact_name", "contact_phone", "contact_email")}),
-    )
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # ====================================================================== declarations
@@ -353,6 +339,10 @@ class DeclarationAdmin(ReadOnlyAdmin):
     actions = tuple(_admin_action(action) for action, spec in ACTIONS.items() if spec.in_admin)
     show_full_result_count = False
 
+    def get_queryset(self, request):
+        """The same rule as every list: nobody outside a unit sees a draft it never submitted."""
+        return super().get_queryset(request).filter(pk__in=selectors.declarations_visible_to(request.user).values("pk"))
+
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         if term.lstrip("#").isdigit():
@@ -435,7 +425,7 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "created_at", "action", "actor", "unit", "declaration_link", "from_state", "to_state", "reason")
+    list_display = ("id", "created_at", "action_label", "actor", "unit", "declaration_link", "from_label", "to_label", "reason")
     list_filter = ("action", "unit")
     search_fields = ("declaration__id",)
     search_help_text = "按申报编号查找（输入数字）。"
@@ -445,6 +435,22 @@ class AuditEventAdmin(ReadOnlyAdmin):
     @admin.display(description="申报")
     def declaration_link(self, obj):
         return f"#{obj.declaration_id}" if obj.declaration_id else "—"
+
+    def get_queryset(self, request):
+        """The audit search's rule: a never-submitted draft's events stay inside its unit."""
+        return super().get_queryset(request).filter(pk__in=selectors.audit_events_visible_to(request.user).values("pk"))
+
+    @admin.display(description="操作", ordering="action")
+    def action_label(self, obj):
+        return EVENT_LABELS.get(obj.action, obj.action)
+
+    @admin.display(description="原状态")
+    def from_label(self, obj):
+        return state_label(obj.from_state) if obj.from_state else "—"
+
+    @admin.display(description="新状态")
+    def to_label(self, obj):
+        return state_label(obj.to_state) if obj.to_state else "—"
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip().lstrip("#")
@@ -476,3 +482,52 @@ class ScheduleVersionAdmin(ReadOnlyAdmin):
     def entry_count(self, obj):
         return len(obj.entries or [])
 
+
+
+# ====================================================================== viewflow's tables
+
+admin.site.unregister(Process)
+admin.site.unregister(Task)
+
+
+class ViewflowTableAdmin(ReadOnlyAdmin):
+    """viewflow's own tables, read-only and in Chinese (its admin shows untranslated fields,
+    and lets a process or task be edited past the services)."""
+
+    noun = ""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        title = f"{self.noun}#{obj.pk}（{obj.get_status_display()}）" if obj else ""
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "original": title, "subtitle": title})
+
+
+@admin.register(Process)
+class ProcessAdmin(ViewflowTableAdmin):
+    """A process moves only through its tasks."""
+
+    noun = "流程"
+    list_display = ("id", "created", "status", "declaration_link", "finished")
+    list_filter = ("status",)
+    fields = ("flow_class", "status", "created", "finished", "declaration_link")
+    readonly_fields = fields
+
+    @admin.display(description="申报")
+    def declaration_link(self, obj):
+        return f"#{obj.artifact_object_id}" if obj.artifact_object_id else "—"
+
+
+@admin.register(Task)
+class TaskAdmin(ViewflowTableAdmin):
+    """Tasks are done on the task pages."""
+
+    noun = "任务"
+    list_display = ("id", "created", "process", "flow_task", "status", "owner", "finished")
+    list_filter = ("status",)
+    list_select_related = ("process", "owner")
+    fields = ("process", "flow_task", "flow_task_type", "status", "owner", "created", "assigned", "started", "finished", "previous_tasks")
+    readonly_fields = fields
+
+    @admin.display(description="前序任务")
+    def previous_tasks(self, obj):
+        return "、".join(f"#{t.pk}" for t in obj.previous.all()) or "—"

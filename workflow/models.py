@@ -20,6 +20,7 @@ from policies import holding
 from policies.models import Programme
 from units.models import Unit
 from units.roles import OFFICE_PERMISSIONS
+from workflow.actions import EVENT_LABELS
 
 
 class State(models.TextChoices):
@@ -101,8 +102,8 @@ class Declaration(ConcurrentTransitionMixin, models.Model):
 
     # Head of this declaration's audit chain (see workflow.audit). Kept on the row
     # that every transition already locks, so chains never wait for each other.
-    audit_seq = models.PositiveIntegerField(default=0, editable=False)
-    audit_head = models.CharField(max_length=64, blank=True, editable=False)
+    audit_seq = models.PositiveIntegerField("审计链序号", default=0, editable=False)
+    audit_head = models.CharField("审计链头哈希", max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "申报"
@@ -303,8 +304,8 @@ class AuditEvent(models.Model):
     changed = models.JSONField("变更内容", default=dict, blank=True)
     created_at = models.DateTimeField("时间", db_index=True)
     request_id = models.CharField("请求编号", max_length=64, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    prev_hash = models.CharField("前一事件哈希", max_length=64)
+    hash = models.CharField("哈希", max_length=64)
 
     class Meta:
         verbose_name = "审计日志"
@@ -322,7 +323,7 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.action}"
+        return f"#{self.pk} {EVENT_LABELS.get(self.action, self.action)}"
 
 
 class AuditChain(models.Model):
@@ -348,12 +349,12 @@ class AuditCheckpoint(models.Model):
     other and are append-only like events.
     """
 
-    created_at = models.DateTimeField(default=timezone.now)
-    heads = models.JSONField(default=dict)  # {"d:<id>" | "global": [seq, hash]}
-    chains = models.PositiveIntegerField(default=0)
-    events = models.PositiveBigIntegerField(default=0)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+    heads = models.JSONField("各链链头", default=dict)  # {"d:<id>" | "global": [seq, hash]}
+    chains = models.PositiveIntegerField("链数", default=0)
+    events = models.PositiveBigIntegerField("事件数", default=0)
+    prev_hash = models.CharField("前一检查点哈希", max_length=64)
+    hash = models.CharField("哈希", max_length=64, unique=True)
 
     class Meta:
         verbose_name = "审计检查点"

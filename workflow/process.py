@@ -8,10 +8,12 @@ in `workflow.actions`.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
@@ -36,9 +38,14 @@ def _flow():
     return DeclarationFlow
 
 
+def _processes():
+    """The declaration flow's processes, by the key viewflow indexes: artifact type and id."""
+    return DeclarationProcess.objects.filter(flow_class=_flow(), artifact_content_type=ContentType.objects.get_for_model(Declaration))
+
+
 def process_of(declaration: Declaration | int) -> DeclarationProcess | None:
     pk = declaration.pk if isinstance(declaration, Declaration) else declaration
-    return DeclarationProcess.objects.filter(flow_class=_flow(), artifact_object_id=pk).order_by("-pk").first()
+    return _processes().filter(artifact_object_id=pk).order_by("-pk").first()
 
 
 def start(declaration: Declaration) -> DeclarationProcess:
@@ -48,7 +55,7 @@ def start(declaration: Declaration) -> DeclarationProcess:
 
 def adopt_all() -> int:
     """Give every declaration without a process one (data from before processes existed)."""
-    have = DeclarationProcess.objects.filter(flow_class=_flow()).values("artifact_object_id")
+    have = _processes().values("artifact_object_id")
     count = 0
     for declaration in Declaration.objects.exclude(pk__in=have).select_related("unit", "created_by").order_by("pk"):
         start(declaration)
@@ -56,24 +63,29 @@ def adopt_all() -> int:
     return count
 
 
+def id_of_process() -> Subquery:
+    """The id of a declaration's process (its latest), to read with the declaration's own row."""
+    return Subquery(_processes().filter(artifact_object_id=OuterRef("pk")).order_by("-pk").values("pk")[:1])
+
+
 @contextmanager
-def locked(declaration_ids: Iterable[int]) -> Iterator[dict[int, DeclarationProcess]]:
-    """The processes of these declarations, each row locked for the caller's transaction (in id
-    order, so two callers cannot deadlock); a declaration without one is simply absent."""
+def locked(process_ids: dict[int, int | None]) -> Iterator[dict[int, int]]:
+    """Lock these declarations' processes (declaration id → process id, None for none) for the
+    caller's transaction, in id order so that two callers cannot deadlock; the caller holds the
+    declarations' rows already. Yields declaration id → process id (without the ones that have none)."""
     flow = _flow()
-    processes: dict[int, DeclarationProcess] = {}
-    for process in DeclarationProcess.objects.filter(flow_class=flow, artifact_object_id__in=list(declaration_ids)).order_by("pk"):
-        processes[int(process.artifact_object_id)] = process  # the latest per declaration, like process_of
+    held = {pk: process_id for pk, process_id in process_ids.items() if process_id}
     with ExitStack() as locks:
-        for process in sorted(processes.values(), key=lambda p: p.pk):
-            locks.enter_context(flow.lock(process.pk))
-        yield processes
+        for process_id in sorted(held.values()):
+            locks.enter_context(flow.lock(process_id))
+        yield held
 
 
-def follow(process: DeclarationProcess | None, step: str | None, *, by: User, declaration: Declaration) -> None:
+def follow(process_id: int | None, step: str | None, *, by: User, declaration: Declaration) -> None:
     """The process follows an action its service just performed (inside `locked`)."""
-    if process is None or step is None:
+    if process_id is None or step is None:
         return
+    process = DeclarationProcess.objects.get(pk=process_id)
     if step == WITHDRAWN:
         _withdrawn(process)
     elif step == ENDED:

@@ -19,7 +19,7 @@ ADMIN_GROUP_NAME = "系统管理员"
 ADMIN_MODEL_PERMS = (
     "auth.view_user", "auth.add_user", "auth.change_user",
     "units.view_unit", "units.add_unit", "units.change_unit",
-    "policies.view_programme", "policies.add_programme", "policies.change_programme",
+    "policies.view_programme", "policies.add_programme", "policies.change_programme", "policies.view_programmeamendment",
 )
 
 

@@ -107,8 +107,12 @@ def _pk(declaration: Declaration | int) -> int:
 
 
 def _lock(declaration: Declaration | int) -> Declaration:
+    """The declaration's row, locked for the transaction, with its process's id (`process_pk`)."""
     try:
-        return Declaration.objects.select_for_update(of=("self",)).select_related("programme", "unit").get(pk=_pk(declaration))
+        return (
+            Declaration.objects.select_for_update(of=("self",)).select_related("programme", "unit")
+            .annotate(process_pk=process.id_of_process()).get(pk=_pk(declaration))
+        )
     except (Declaration.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
 
@@ -140,7 +144,7 @@ def _perform(
     """
     spec = ACTIONS[action]
     try:
-        with transaction.atomic(), process.locked([_pk(declaration)]) as processes:
+        with transaction.atomic():
             locked = _lock(declaration)
             authorize(by, action, locked)
             seen = declaration.state if isinstance(declaration, Declaration) else locked.state
@@ -148,32 +152,30 @@ def _perform(
                 raise TransitionConflict(
                     f"该申报刚刚已被他人处理，当前状态为“{_state_label(locked.state)}”，请刷新后再操作。"
                 )
-            bound = getattr(locked, spec.method) if spec.method else None
-            if not (can_proceed(bound) if bound else locked.state in only_in):
-                raise TransitionConflict(f"当前状态为“{_state_label(locked.state)}”，不能{spec.label}。")
-            problems = _reason_problems(reason, spec)
-            if guard:
-                problems += guard(locked)
-            if problems:
-                raise RuleViolation(problems)
-            reason = (reason or "").strip()
-            from_state = locked.state
-            fields = list(fields)
-            before = {name: _plain(getattr(locked, name)) for name in fields}
-            if bound:
-                bound(**(params or {}))
-            changed = {
-                name: [before[name], after]
-                for name in fields
-                if (after := _plain(getattr(locked, name))) != before[name]
-            }
-            audit.record(
-                action=action.value, actor=by, declaration=locked, from_state=from_state,
-                to_state=locked.state, reason=reason, changed=changed, at=at,
-            )
-            locked.save(update_fields=[*(["state"] if bound else []), "updated_at", *fields, *audit.AUDIT_HEAD_FIELDS])
-            process.follow(processes.get(locked.pk), spec.step, by=by, declaration=locked)
-            _follow_up(action=action, declaration=locked, by=by, reason=reason)
+            with process.locked({locked.pk: locked.process_pk}) as processes:
+                bound = getattr(locked, spec.method) if spec.method else None
+                if not (can_proceed(bound) if bound else locked.state in only_in):
+                    raise TransitionConflict(f"当前状态为“{_state_label(locked.state)}”，不能{spec.label}。")
+                problems = _reason_problems(reason, spec) + (guard(locked) if guard else [])
+                if problems:
+                    raise RuleViolation(problems)
+                reason = (reason or "").strip()
+                from_state, fields = locked.state, list(fields)
+                before = {name: _plain(getattr(locked, name)) for name in fields}
+                if bound:
+                    bound(**(params or {}))
+                changed = {
+                    name: [before[name], after]
+                    for name in fields
+                    if (after := _plain(getattr(locked, name))) != before[name]
+                }
+                audit.record(
+                    action=action.value, actor=by, declaration=locked, from_state=from_state,
+                    to_state=locked.state, reason=reason, changed=changed, at=at,
+                )
+                locked.save(update_fields=[*(["state"] if bound else []), "updated_at", *fields, *audit.AUDIT_HEAD_FIELDS])
+                process.follow(processes.get(locked.pk), spec.step, by=by, declaration=locked)
+                _follow_up(action=action, declaration=locked, by=by, reason=reason)
     except ConcurrentTransition:
         raise TransitionConflict("该申报刚刚已被他人处理，请刷新后再操作。") from None
     return locked
@@ -366,12 +368,10 @@ def schedule_publish(*, programme: Programme, by: User, months: dict[int, int] |
     """
     authorize(by, Action.SCHEDULE)
     spec = ACTIONS[Action.SCHEDULE]
-    reviewed_ids = Declaration.objects.filter(programme=programme, state=State.REVIEWED).values_list("pk", flat=True)
-    wanted = list(reviewed_ids) if months is None else [int(k) for k in months]
-    with transaction.atomic(), process.locked(wanted) as processes:
+    with transaction.atomic():
         reviewed = {
             d.pk: d for d in Declaration.objects.select_for_update(of=("self",)).select_related("unit", "programme")
-            .filter(programme=programme, state=State.REVIEWED)
+            .annotate(process_pk=process.id_of_process()).filter(programme=programme, state=State.REVIEWED).order_by("pk")
         }
         if months is None:
             months = {pk: d.month for pk, d in reviewed.items()}
@@ -384,16 +384,17 @@ def schedule_publish(*, programme: Programme, by: User, months: dict[int, int] |
         problems = _months_problems(programme, months)
         if problems:
             raise RuleViolation(problems)
-        for pk, month in months.items():
-            d = reviewed[pk]
-            from_state = d.state
-            d.schedule(month=int(month))
-            audit.record(action=Action.SCHEDULE.value, actor=by, declaration=d, from_state=from_state, to_state=d.state,
-                         changed={"scheduled_month": [None, int(month)]})
-            d.save(update_fields=["state", "scheduled_month", "updated_at", *audit.AUDIT_HEAD_FIELDS])
-            process.follow(processes.get(pk), spec.step, by=by, declaration=d)
-            _follow_up(action=Action.SCHEDULE, declaration=d, by=by, reason="")
-        return _next_version(programme, by=by)
+        with process.locked({pk: reviewed[pk].process_pk for pk in months}) as processes:
+            for pk, month in months.items():
+                d = reviewed[pk]
+                from_state = d.state
+                d.schedule(month=int(month))
+                audit.record(action=Action.SCHEDULE.value, actor=by, declaration=d, from_state=from_state, to_state=d.state,
+                             changed={"scheduled_month": [None, int(month)]})
+                d.save(update_fields=["state", "scheduled_month", "updated_at", *audit.AUDIT_HEAD_FIELDS])
+                process.follow(processes.get(pk), spec.step, by=by, declaration=d)
+                _follow_up(action=Action.SCHEDULE, declaration=d, by=by, reason="")
+            return _next_version(programme, by=by)
 
 
 def declaration_schedule(*, declaration: Declaration | int, by: User, month=None) -> Declaration:

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from workflow.actions import Action
-from workflow.views import assessment, audit, dashboard, declarations, evidence, inbox, schedule
+from workflow.views import assessment, audit, dashboard, declarations, evidence, inbox, programmes, schedule
 
 app_name = "workflow"
 
@@ -43,4 +43,15 @@ urlpatterns = [
     path("audit/export.csv", audit.export_csv, name="audit_csv"),
     path("audit/export.xlsx", audit.export_xlsx, name="audit_xlsx"),
     path("audit/verify/", audit.verify_chain, name="audit_verify"),
+    # issue 22: the programme page and editor (system administrators edit)
+    path("programme/", programmes.programme_current, name="current_programme"),
+    path("programmes/", programmes.programme_list, name="programmes"),
+    path("programmes/new/", programmes.programme_new, name="programme_new"),
+    path("programmes/banner-preview/", programmes.banner_preview_json, name="programme_banner_preview"),
+    path("programmes/<slug:code>/", programmes.programme_detail, name="programme"),
+    path("programmes/<slug:code>/edit/", programmes.programme_edit, name="programme_edit"),
+    path("programmes/<slug:code>/copy/", programmes.programme_copy, name="programme_copy"),
+    path("programmes/<slug:code>/amend/<slug:rule>/", programmes.programme_amend, name="programme_amend"),
+    *(path(f"programmes/<slug:code>/{action}/", programmes.programme_action, {"action": action}, name=f"programme_{action}")
+      for action in programmes.ACTIONS),
 ]

@@ -2,7 +2,7 @@
 behind Django's own login and middleware, rendered by a plain template. The floor of the
 product's inbox and list pages (`page p50 ≤ 25 ms`), measured in the same run."""
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from bench import steps
@@ -16,3 +16,8 @@ def bare_list(request, case: str):
         raise Http404 from None
     rows, (total,) = steps.bare_page(sql, order, params)()
     return render(request, "bare/list.html", {"rows": rows, "total": total})
+
+
+def hello(request):
+    """The production server's floor: a plain view behind the same middleware (bench.serve)."""
+    return HttpResponse("hello")

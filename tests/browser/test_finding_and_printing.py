@@ -18,8 +18,10 @@ def test_filter_by_month_read_the_step_bar_on_a_phone_and_download_the_pdf(live_
     health = w.declaration("submitted", unit=w.other_unit, month=7, theme="家庭医生签约服务")
     reviewer = Person(chromium, live_server.url, w.reviewer.username)
     page = reviewer.page
+    violations: list[str] = []  # the site's Content-Security-Policy refuses inline script and style
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
 
-    # 1. the list, filtered by month: choosing 7月 submits at once (static/js/filters.js), empty fields left out
+    # 1. the list, filtered by month: choosing 7月 submits at once (static/js/site.js), empty fields left out
     reviewer.go("/declarations/")
     assert "惠企政策面对面" in reviewer.text() and "家庭医生签约服务" in reviewer.text()
     page.select_option("#month", "7")
@@ -57,4 +59,5 @@ def test_filter_by_month_read_the_step_bar_on_a_phone_and_download_the_pdf(live_
     (ARTIFACTS / "declaration.pdf").write_bytes(response.body())
     text = PdfReader(io.BytesIO(response.body())).pages[0].extract_text().replace("\n", "")
     assert "开福区2023年“政务公开主题日”活动主题申报表" in text and "家庭医生签约服务" in text and "开福区卫生健康局" in text
+    assert violations == []
     reviewer.close()

@@ -208,7 +208,7 @@ def test_someone_with_nothing_open_sees_empty_tabs_in_one_statement(client, worl
 
 
 def test_each_row_links_to_its_own_declaration_and_task(client, world):
-    """The row links are made once per page and filled in per row (views.pages.row_url)."""
+    """The row links are made once per page and filled in per row (views.common.row_url)."""
     _submitted_units(world, 0, 6, claim_by=world.reviewer)  # 3 claimed (待办), 3 waiting (待领取)
     login(client, world.reviewer)
     for url, rows in (("/", inbox.tasks_for(world.reviewer)), ("/queue/", inbox.queue_for(world.reviewer))):

@@ -242,3 +242,18 @@ def test_an_admin_action_moves_the_process_like_the_task_page(world, admin_clien
 
     assert list(queue_for(world.reviewer)) == []
     assert [t.declaration_id for t in queue_for(world.scheduler)] == [d.pk]
+
+
+def test_the_admin_lists_keep_a_never_submitted_draft_inside_its_unit(world, admin_client_for):
+    """Not even a superuser sees a unit's draft (or its events) in the admin before the unit submits it."""
+    client = admin_client_for(admin_user())
+    draft = world.declaration("drafted", theme="尚未报送的草稿")
+    submitted = world.declaration("submitted", unit=world.other_unit, theme="已报送的申报")
+
+    declarations = client.get(reverse("admin:workflow_declaration_changelist")).content.decode()
+    assert "已报送的申报" in declarations and "尚未报送的草稿" not in declarations
+    assert client.get(reverse("admin:workflow_declaration_change", args=[draft.pk])).status_code in (302, 404)
+
+    events = client.get(reverse("admin:workflow_auditevent_changelist") + f"?q={draft.pk}").content.decode()
+    assert f"#{draft.pk}" not in events
+    assert f"#{submitted.pk}" in client.get(reverse("admin:workflow_auditevent_changelist") + f"?q={submitted.pk}").content.decode()

@@ -149,16 +149,7 @@ class AuditFilterSerializer(serializers.Serializer):
         return attrs
 
 
-class TokenRequestSerializer(StrictSerializer):
-    username = serializers.CharField(max_length=150, help_text="用户名")
-    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
-
-
 # ------------------------------------------------------------------ output
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -1,14 +1,13 @@
 """JSON API under /api/ (DESIGN §8). Included by config/urls.py."""
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from workflow.actions import TRANSITIONS
-from workflow.api import views
+from workflow.api import programmes, views
 
 app_name = "api"
 
 urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="token"),
     path("declarations/", views.DeclarationListView.as_view(), name="declarations"),
     path("declarations/<int:pk>/", views.DeclarationDetailView.as_view(), name="declaration"),
     path("declarations/<int:pk>/history/", views.DeclarationHistoryView.as_view(), name="declaration-history"),
@@ -19,11 +18,22 @@ urlpatterns = [
     ),
     path("tasks/", views.TaskListView.as_view(), name="tasks"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
+    # issue 22: the programme editor's API (system administrators)
+    path("programmes/", programmes.ProgrammeListView.as_view(), name="programmes"),
+    path("programmes/<str:code>/", programmes.ProgrammeDetailView.as_view(), name="programme"),
+    path("programmes/<str:code>/copy/", programmes.ProgrammeCopyView.as_view(), name="programme-copy"),
+    path("programmes/<str:code>/amendments/", programmes.ProgrammeAmendmentsView.as_view(), name="programme-amendments"),
+    *(
+        path(f"programmes/<str:code>/{name}/", programmes.programme_action_view(name), name=f"programme-{name}")
+        for name in programmes.PROGRAMME_ACTIONS
+    ),
     path("programmes/<str:code>/schedule/", views.ScheduleView.as_view(), name="schedule"),
     path("programmes/<str:code>/schedule.xlsx", views.ScheduleXlsxView.as_view(), name="schedule-xlsx"),
     path("programmes/<str:code>/assessment/", views.AssessmentView.as_view(), name="assessment"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # The documentation page runs under the Content-Security-Policy: no inline script or style
+    # (the split view serves Swagger UI's start script as a file; templates/api/swagger_ui.html
+    # is ours). Redoc is not offered: it needs inline styles and loads its logo from the internet.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"), name="docs"),
     re_path(r"^", views.api_not_found),  # anything else under /api/: JSON 404, never the HTML page
 ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib.auth import authenticate
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -18,10 +17,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -73,24 +70,6 @@ def _payload(request, pk: int, action: Action, serializer_class) -> dict:
         raise serializers.ValidationError(serializer.errors)
     return serializer.validated_data
 
-
-# ------------------------------------------------------------------ authentication
-
-
-class TokenView(APIView):
-    """用户名和密码换取令牌；之后的请求带 `Authorization: Token <令牌>`。"""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(request=s.TokenRequestSerializer, responses={200: s.TokenSerializer, **errors(400)}, auth=[])
-    def post(self, request):
-        data = _validated(s.TokenRequestSerializer, request.data)
-        user = authenticate(request._request, username=data["username"], password=data["password"])
-        if user is None or not user.is_active:
-            raise serializers.ValidationError({"__all__": ["用户名或密码不正确。"]})
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
 
 
 # ------------------------------------------------------------------ declarations

@@ -1,10 +1,10 @@
 """Two nodes of DeclarationFlow were renamed: `adopt` (the StartHandle every declaration's
-process now starts from) became `start`, and `summarize` became `summarize`. viewflow stores
+process now starts from) became `start`, and `summarise` became `summarize`. viewflow stores
 each task's node by name, so the stored references follow."""
 from django.db import migrations
 
 FLOW = "workflow/flows.DeclarationFlow."
-RENAMED = {"adopt": "start", "summarize": "summarize"}
+RENAMED = {"adopt": "start", "summarise": "summarize"}
 
 
 def rename(apps, schema_editor, *, backwards=False):

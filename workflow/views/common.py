@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from policies import selectors as policy_selectors
 from policies.models import Programme
 from workflow.errors import NotFound, PermissionRefused
 from workflow.selectors import programme_accepting
@@ -43,7 +44,7 @@ def download(content: bytes, *, content_type: str, filename: str) -> HttpRespons
 
 
 def current_programme() -> Programme | None:
-    return Programme.objects.filter(accepts_declarations=True).order_by("-year", "code").first()
+    return policy_selectors.current_programme()  # the one marked current, else the latest open
 
 
 def programme_or_404(code: str | None) -> Programme:
