@@ -384,7 +384,7 @@ def step_lists(args) -> list[dict]:
         return lambda: inbox_tab(user, "queue")
 
     def listed(user, state=""):  # what the list page reads: the first page of rows and the total
-        return lambda: declaration_list_page(user, programme=current, state=state or None)
+        return lambda: declaration_list_page(user, programme=current, query={"state": state} if state else None)
 
     def bare(case, user, **query):  # the bare query, and the bare page's URL that runs the same
         return bare_page(*bare_case(case, user.pk, query)), f"/bare/list/{case}/?{urlencode(query)}"

@@ -57,6 +57,12 @@ def person(username: str, role: str, unit: Unit | None = None):
     return get_user_model().objects.get(pk=user.pk)  # fresh: no stale permission caches
 
 
+def unit_with_people(code: str, name: str) -> tuple[Unit, tuple]:
+    """A unit with an operator and a leader (`<code>-op`, `<code>-lead`), for `World.declaration(people=…)`."""
+    unit = UnitFactory(code=code, name=name)
+    return unit, (person(f"{code}-op", Role.OPERATOR, unit), person(f"{code}-lead", Role.LEADER, unit))
+
+
 def content(programme: Programme, unit: Unit, **overrides) -> dict:
     values = {
         "theme": "惠企政策面对面", "month": 5, "form": "forum", "focus_topic": "business_environment",

@@ -6,8 +6,8 @@ model form:
   groups, permissions and superuser flag are read-only here, and the group admin is
   read-only, so no grant bypasses the audit;
 - the roster upload (单位 → 导入花名册) calls `roster_import`;
-- declarations are read-only; the actions approve / return / cancel call the services
-  (return and cancel ask for the reason on an intermediate page);
+- declarations are read-only; the actions approve / return / cancel call the services after
+  an intermediate page that says what will happen (return and cancel ask for the reason there);
 - a deadline extension is added through `deadline_extension_grant`;
 - audit events, schedule versions and checkpoints are strictly read-only.
 
@@ -278,37 +278,49 @@ def _act(request, queryset: QuerySet, call, verb: str) -> None:
         messages.success(request, f"已{verb}{done}份申报（已记入审计日志）。")
 
 
-def _with_reason(request, queryset, *, action: Action):
-    """Ask for the reason on an intermediate page, then call the action's service for each declaration."""
+# What each bulk action does, said on its confirmation page before anything happens.
+CONSEQUENCES = {
+    Action.APPROVE: "审核通过后，这些申报进入待排期，单位不能再撤回或修改申报表。",
+    Action.RETURN: "退回后，这些申报回到各单位草稿，须由填报人修改、负责人重新盖章报送；理由各单位可见，退回计入考核。",
+    Action.CANCEL: "取消后，这些申报及其流程即告结束，所有待办任务一并关闭；取消不可撤回。",
+}
+
+
+def _confirmation(request, queryset, *, action: Action):
+    """Ask to be sure on an intermediate page (with the reason when the action takes one), then call
+    the action's service for each declaration. Nothing happens until the page's button is pressed."""
     spec, service = ACTIONS[action], services.SERVICE_OF[action]
-    form = ReasonForm(request.POST if "_confirm" in request.POST else None)
+    form = ReasonForm(request.POST if "_confirm" in request.POST else None) if spec.reason == Reason.REQUIRED else forms.Form(
+        request.POST if "_confirm" in request.POST else None)
     if form.is_bound and form.is_valid():
-        reason = form.cleaned_data["reason"]
-        _act(request, queryset, lambda d: service(declaration=d, by=request.user, reason=reason), spec.label)
+        reason = form.cleaned_data.get("reason")
+        _act(request, queryset, lambda d: service(declaration=d, by=request.user, **({"reason": reason} if reason else {})),
+             spec.label)
         return None
     hidden = [("action", action.value), ("select_across", request.POST.get("select_across", "0"))]
     hidden += [(helpers.ACTION_CHECKBOX_NAME, pk) for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)]
+    rows = [(d.pk, d.unit.name, d.theme, d.get_state_display()) for d in queryset.select_related("unit")]
     return form_page(
-        request, title=f"{spec.label}申报", form=form, hidden=hidden, buttons=(("_confirm", f"确认{spec.label}"),),
+        request, title=f"{spec.label}申报", form=form, hidden=hidden, buttons=(("_confirm", f"确认{spec.label}这{len(rows)}份申报"),),
         crumbs=(("申报", reverse("admin:workflow_declaration_changelist")),),
-        table_head=("编号", "单位", "活动主题", "状态"),
-        table_rows=[(d.pk, d.unit.name, d.theme, d.get_state_display()) for d in queryset.select_related("unit")],
+        intro=(f"将{spec.label}以下{len(rows)}份申报。{CONSEQUENCES[action]}",
+               "每一份分别办理：某一份不能办理时，其他各份照常办理，结果逐份列出。"),
+        table_head=("编号", "单位", "活动主题", "状态"), table_rows=rows,
     )
 
 
 def _admin_action(action: Action):
-    """The admin's bulk action for one row of `workflow.actions` (in_admin): its service per declaration."""
-    spec, service = ACTIONS[action], services.SERVICE_OF[action]
-    if spec.reason == Reason.REQUIRED:
-        def run(modeladmin, request, queryset):
-            return _with_reason(request, queryset, action=action)
-        description = f"{spec.label}所选申报（需填写理由）"
-    else:
-        def run(modeladmin, request, queryset):
-            _act(request, queryset, lambda d: service(declaration=d, by=request.user), spec.label)
-        description = f"{spec.label}所选申报"
+    """The admin's bulk action for one row of `workflow.actions` (in_admin): a confirmation page
+    saying what will happen (and asking for the reason where one is required), then its service
+    per declaration."""
+    spec = ACTIONS[action]
+
+    def run(modeladmin, request, queryset):
+        return _confirmation(request, queryset, action=action)
+
     run.__name__ = action.value
-    return admin.action(description=description)(run)
+    suffix = "（需填写理由）" if spec.reason == Reason.REQUIRED else ""
+    return admin.action(description=f"{spec.label}所选申报{suffix}")(run)
 
 
 class ReadOnlyAdmin(units_admin.ReadOnlyAdminMixin, admin.ModelAdmin):

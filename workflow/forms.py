@@ -91,6 +91,18 @@ class ReviewForm(forms.Form):
         choices=[("approve", _("Approve")), ("return", _("Return to the unit"))],
     )
     reason = forms.CharField(label=_("Reason for returning"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    # Sure before it's final: a return is ticked with what it does (static/js/confirm.js shows the box
+    # only while 退回 is chosen; without a script it is always there, and asked for on a return).
+    confirm = forms.BooleanField(
+        label="我已知晓：退回后申报回到本单位草稿，须由填报人修改、负责人重新盖章报送；退回理由单位可见，退回记入审计日志并计入考核。",
+        required=False, widget=forms.CheckboxInput(attrs={"value": "yes", "data-confirm-when": "decision=return"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "return" and not data.get("confirm"):
+            self.add_error("confirm", "退回前请先勾选“我已知晓”，确认退回的后果。")
+        return data
 
 
 class ReasonForm(forms.Form):

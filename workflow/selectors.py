@@ -116,14 +116,19 @@ def declarations_visible_to(user: User, *, programme: Programme | None = None) -
 
 # What a row of the declaration list shows, and what its flags read (`held_outside_schedule`,
 # `summary_late`): the page reads no other column (descriptions, summaries, the holding's JSON).
-LIST_ROW_FIELDS = ("programme", "unit__name", "theme", "month", "scheduled_month", "state", "held_on", "summarized_at", "exemplary")
+LIST_ROW_FIELDS = ("programme", "unit__name", "theme", "month", "scheduled_month", "form", "focus_topic", "state",
+                   "held_on", "summarized_at", "exemplary")
 
 
-def declaration_list_rows(user: User, *, programme: Programme | None, state: str | None = None) -> QuerySet[Declaration]:
+def declaration_list_rows(user: User, *, programme: Programme | None) -> QuerySet[Declaration]:
     """The declaration list: `programme`'s declarations `user` may see (every programme's when
-    None), of `state` when given, by unit code."""
-    rows = declarations_visible_to(user, programme=programme).only(*LIST_ROW_FIELDS).order_by("unit__code", "pk")
-    return rows.filter(state=state) if state else rows
+    None), by unit code. The list's filters (`workflow.filters`) narrow these rows, never widen them."""
+    return declarations_visible_to(user, programme=programme).only(*LIST_ROW_FIELDS).order_by("unit__code", "pk")
+
+
+def declaration_export_rows(user: User, *, programme: Programme | None) -> QuerySet[Declaration]:
+    """What the list's XLSX export reads: the rows of `declaration_list_rows` with every 申报表 column."""
+    return declarations_visible_to(user, programme=programme).order_by("unit__code", "pk")
 
 
 def programme_accepting(code: str) -> Programme | None:
@@ -221,17 +226,61 @@ def audit_events_visible_to(user: User) -> QuerySet[AuditEvent]:
 # ------------------------------------------------------------------ the office's dashboard
 
 @dataclass
+class Activities:
+    """The programme's activities counted for the dashboard's charts: declarations its units have
+    submitted at least once and not cancelled, at the month they stand at (the scheduled one once
+    scheduled), in the programme's order of months, forms and focus topics."""
+
+    by_month: list[tuple[str, int]]  # (window month, as 5月, activities)
+    by_form: list[tuple[str, int]]  # (form's label, activities)
+    by_topic: list[tuple[str, int]]  # (focus topic's label, activities)
+
+
+@dataclass
 class Dashboard:
     by_state: list[tuple[str, str, int]]  # (state, label, count) for every state
     total: int
     pending: list[dict]  # 催报: units without a submitted declaration, with their deadline
     flagged: list[Declaration]  # held outside the scheduled month, or summarized late
     today: dt.date
+    activities: Activities
+
+
+def _counts(programme: Programme) -> list[dict]:
+    """The programme's declarations counted by state, form, focus topic, month as it stands and
+    whether they were ever submitted: one GROUP BY that every count of the dashboard adds up."""
+    return list(
+        Declaration.objects.filter(programme=programme)
+        .annotate(when=Coalesce("scheduled_month", "month"), submitted=Q(first_submitted_at__isnull=False))
+        .values("state", "form", "focus_topic", "when", "submitted").annotate(n=Count("pk")).order_by()
+    )
+
+
+def _activities(programme: Programme, rows: list[dict]) -> Activities:
+    live = [row for row in rows if row["submitted"] and row["state"] != State.CANCELLED]
+
+    def count(key: str, codes: list) -> list[tuple]:
+        totals = dict.fromkeys(codes, 0)
+        for row in live:
+            totals[row[key]] = totals.get(row[key], 0) + row["n"]
+        return [(code, n) for code, n in totals.items() if code in codes or n]  # unknown codes too, after the known
+
+    months = count("when", list(programme.window_months))
+    forms = count("form", [f["code"] for f in programme.forms])
+    topics = count("focus_topic", [t["code"] for t in programme.focus_topics])
+    return Activities(
+        by_month=[(f"{month}月" if month else "未填", n) for month, n in months],
+        by_form=[(programme.label("forms", code) if code else "未填", n) for code, n in forms],
+        by_topic=[(programme.label("focus_topics", code) if code else "未填", n) for code, n in topics],
+    )
 
 
 def dashboard_of(programme: Programme, *, today: dt.date) -> Dashboard:
     """What the office's dashboard shows of a programme (office people only: the caller checks)."""
-    counts = dict(Declaration.objects.filter(programme=programme).values_list("state").annotate(n=Count("pk")).order_by())
+    rows = _counts(programme)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["state"]] = counts.get(row["state"], 0) + row["n"]
     # 催报 is about units without a submitted declaration now: one withdrawn or returned to its
     # unit is a draft again, and its unit is back on the list.
     submitted = Declaration.objects.filter(programme=programme).exclude(state__in=[State.DRAFTED, State.CANCELLED])
@@ -256,6 +305,7 @@ def dashboard_of(programme: Programme, *, today: dt.date) -> Dashboard:
     return Dashboard(
         by_state=[(value, label, counts.get(value, 0)) for value, label in State.choices],
         total=sum(counts.values()), pending=pending, flagged=flagged, today=today,
+        activities=_activities(programme, rows),
     )
 
 

@@ -26,6 +26,7 @@ def test_the_scheduler_publishes_the_schedule(live_server, year, chromium):
     assert "家庭医生签约服务" in page.inner_text(f"#row-{health.pk}")
     assert "5月安排了2项活动" in page.inner_text("#warnings")  # both at their declared month
     page.select_option(f"#row-{edu.pk} select", "6")
+    page.check("#publish input[name=confirm]")  # what publishing does, ticked first
     page.click("#publish button.primary")
     page.wait_for_load_state()
 
@@ -88,6 +89,11 @@ def test_the_reviewer_cancels_a_declaration_on_its_page(live_server, year, chrom
     assert Declaration.objects.get(pk=declaration.pk).state == State.SUBMITTED
 
     page.fill("#id_cancel_reason", "单位职能调整，本年度不再举办")
+    page.click("#cancel button")  # not yet ticked what will happen: the browser asks for it, nothing is posted
+    assert page.evaluate("document.querySelector('#cancel input[name=confirm]').validity.valueMissing")
+    assert "取消不可撤回" in page.inner_text("#cancel")
+    assert Declaration.objects.get(pk=declaration.pk).state == State.SUBMITTED
+    page.check("#cancel input[name=confirm]")
     page.click("#cancel button")
     page.wait_for_load_state()
 

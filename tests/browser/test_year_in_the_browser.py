@@ -54,10 +54,13 @@ def test_a_year_in_the_browser(live_server, year, chromium, tmp_path):
     # 3. reviewer returns with a reason (a missing reason is refused in Chinese first)
     reviewer = Person(chromium, base, w.reviewer.username)
     reviewer.open_first("/queue/", "审核")
+    reviewer.page.locator("input[name=confirm]").wait_for(state="hidden")  # asked only once 退回 is chosen (confirm.js)
     reviewer.page.check("input[name=decision][value=return]")
+    reviewer.page.check("input[name=confirm]")  # 我已知晓: what a return does
     reviewer.submit()
     assert "请填写退回理由" in reviewer.text()
     reviewer.page.check("input[name=decision][value=return]")
+    reviewer.page.check("input[name=confirm]")
     reviewer.page.fill("[name=reason]", "活动简介过于简略，请补充政策名称。")
     reviewer.submit()
     assert Declaration.objects.get(pk=declaration.pk).state == State.DRAFTED

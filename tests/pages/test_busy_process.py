@@ -54,7 +54,7 @@ def test_publishing_while_another_person_holds_the_process_is_a_chinese_conflict
     login(client, world.scheduler)
 
     with someone_holds(edu):
-        response = client.post("/programmes/kaifu-2023/schedule/publish/", {f"month_{edu.pk}": "6"}, follow=True)
+        response = client.post("/programmes/kaifu-2023/schedule/publish/", {"confirm": "yes", f"month_{edu.pk}": "6"}, follow=True)
 
     assert response.status_code == 200
     assert BUSY in response.content.decode()

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def cancel(client, declaration, reason: str = "单位职能调整，本年度不再举办"):
-    return client.post(f"/declarations/{declaration.pk}/cancel/", {"reason": reason}, follow=True)
+    return client.post(f"/declarations/{declaration.pk}/cancel/", {"reason": reason, "confirm": "yes"}, follow=True)
 
 
 def open_steps(declaration) -> list[str]:
@@ -44,6 +44,24 @@ def test_the_reviewer_cancels_with_a_reason_and_the_process_ends(client, world):
     assert 'id="cancel"' not in page  # nothing left to cancel
 
 
+def test_nothing_is_cancelled_until_the_reviewer_ticks_what_will_happen(client, world):
+    declaration = world.declaration("reviewed")
+    login(client, world.reviewer)
+    detail = client.get(f"/declarations/{declaration.pk}/").content.decode()
+    form = detail[detail.index('id="cancel"'):detail.index("</form>", detail.index('id="cancel"'))]
+    assert '<input type="checkbox" name="confirm" value="yes" required>' in form
+    assert "我已知晓：取消后该申报及其流程即告结束" in form and "取消不可撤回" in form
+
+    response = client.post(f"/declarations/{declaration.pk}/cancel/", {"reason": "单位职能调整"}, follow=True)
+
+    assert "请先勾选“我已知晓”，确认后再提交" in response.content.decode()
+    assert Declaration.objects.get(pk=declaration.pk).state == State.REVIEWED
+    assert not AuditEvent.objects.filter(action="cancel").exists() and open_steps(declaration) == ["schedule"]
+    # without the box the unit's people still learn they may not cancel at all
+    login(client, world.operator)
+    assert client.post(f"/declarations/{declaration.pk}/cancel/", {"reason": "x"}).status_code == 403
+
+
 def test_an_empty_reason_is_refused_in_chinese_and_nothing_is_saved(client, world):
     declaration = world.declaration("submitted")
     login(client, world.reviewer)
@@ -59,7 +77,7 @@ def test_unit_people_and_other_office_roles_get_403_and_no_button(client, world)
     for person in (world.operator, world.leader, world.scheduler):
         login(client, person)
         assert 'id="cancel"' not in client.get(f"/declarations/{declaration.pk}/").content.decode()
-        response = client.post(f"/declarations/{declaration.pk}/cancel/", {"reason": "x"})
+        response = client.post(f"/declarations/{declaration.pk}/cancel/", {"reason": "x", "confirm": "yes"})
         assert response.status_code == 403 and "只有区政务公开办审核人员可以取消" in response.content.decode(), person
     assert Declaration.objects.get(pk=declaration.pk).state == State.SUBMITTED
     assert not AuditEvent.objects.filter(action="cancel").exists() and open_steps(declaration) == ["review"]

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _list_cells(page: str) -> list[tuple[str, str]]:
-    rows = re.findall(r'data-label="活动时间（月份）">([^<]*)</td><td data-label="状态"><span class="state">([^<]*)</span>', page)
+    rows = re.findall(r'data-label="活动时间（月份）">([^<]*)</td>(?:<td data-label="[^"]*">[^<]*</td>)*<td data-label="状态"><span class="state">([^<]*)</span>', page)
     return rows
 
 

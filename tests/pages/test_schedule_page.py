@@ -58,7 +58,7 @@ def test_publishing_schedules_every_row_completes_each_task_and_keeps_a_version(
     health = world.declaration("reviewed", unit=world.other_unit, month=5)
 
     login(client, world.scheduler)
-    response = client.post(f"{URL}publish/", {f"month_{edu.pk}": "6", f"month_{health.pk}": "7"})
+    response = client.post(f"{URL}publish/", {"confirm": "yes", f"month_{edu.pk}": "6", f"month_{health.pk}": "7"})
 
     assert response.status_code == 302 and response["Location"] == URL
     assert {d.pk: (d.state, d.scheduled_month) for d in Declaration.objects.all()} == {
@@ -87,7 +87,7 @@ def test_a_month_outside_the_window_is_refused_next_to_its_row_and_nothing_is_sa
     login(client, world.scheduler)  # a login is an audit event of its own
     events_before = AuditEvent.objects.count()
 
-    response = client.post(f"{URL}publish/", {f"month_{edu.pk}": "6", f"month_{health.pk}": "12"})
+    response = client.post(f"{URL}publish/", {"confirm": "yes", f"month_{edu.pk}": "6", f"month_{health.pk}": "12"})
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -104,7 +104,7 @@ def test_a_month_that_is_not_a_number_is_refused_in_chinese(client, world):
     edu = world.declaration("reviewed")
 
     login(client, world.scheduler)
-    response = client.post(f"{URL}publish/", {f"month_{edu.pk}": "五月"})
+    response = client.post(f"{URL}publish/", {"confirm": "yes", f"month_{edu.pk}": "五月"})
 
     assert response.status_code == 200 and "输入整数。" in response.content.decode()
     assert Declaration.objects.get(pk=edu.pk).state == State.REVIEWED
@@ -159,7 +159,7 @@ def test_only_the_scheduler_may_use_the_page(client, world):
         login(client, user)
         response = client.get(URL)
         assert response.status_code == 403 and "只有区政务公开办统筹人员可以排期。" in response.content.decode(), user
-        assert client.post(f"{URL}publish/", {f"month_{edu.pk}": "6"}).status_code == 403
+        assert client.post(f"{URL}publish/", {"confirm": "yes", f"month_{edu.pk}": "6"}).status_code == 403
     assert Declaration.objects.get(pk=edu.pk).state == State.REVIEWED
     assert not ScheduleVersion.objects.exists()
     client.logout()
@@ -243,7 +243,7 @@ def test_a_refused_publication_keeps_every_month_the_scheduler_chose(client, wor
     health = world.declaration("reviewed", unit=world.other_unit, month=5)
     login(client, world.scheduler)
 
-    page = client.post(f"{URL}publish/", {f"month_{edu.pk}": "9", f"month_{health.pk}": "12"}).content.decode()
+    page = client.post(f"{URL}publish/", {f"month_{edu.pk}": "9", f"month_{health.pk}": "12", "confirm": "yes"}).content.decode()
 
     assert OUT_OF_WINDOW in page
     assert _chosen(page, f"row-{edu.pk}") == ["9"] and _chosen(page, f"row-{health.pk}") == ["12"]

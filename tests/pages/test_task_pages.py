@@ -64,10 +64,10 @@ def test_leader_submits_then_reviewer_returns_with_reason_and_operator_sees_it(c
 
     login(client, world.reviewer)
     task = claim(client, world.reviewer, declaration)
-    missing = client.post(f"/tasks/{task.pk}/", {"decision": "return", "reason": ""})
+    missing = client.post(f"/tasks/{task.pk}/", {"decision": "return", "reason": "", "confirm": "yes"})
     assert missing.status_code == 200 and "请填写退回理由" in missing.content.decode()
     assert Declaration.objects.get(pk=declaration.pk).state == State.SUBMITTED
-    client.post(f"/tasks/{task.pk}/", {"decision": "return", "reason": "请补充活动简介"})
+    client.post(f"/tasks/{task.pk}/", {"decision": "return", "reason": "请补充活动简介", "confirm": "yes"})
     assert Declaration.objects.get(pk=declaration.pk).state == State.DRAFTED
 
     login(client, world.operator)

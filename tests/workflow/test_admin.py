@@ -147,7 +147,11 @@ def test_declarations_are_read_only_and_the_approve_action_calls_the_service(wor
     assert client.get(reverse("admin:workflow_declaration_add")).status_code == 403
 
     changelist = reverse("admin:workflow_declaration_changelist")
-    response = client.post(changelist, {"action": "approve", "_selected_action": [d.pk], "index": 0}, follow=True)
+    ask = client.post(changelist, {"action": "approve", "_selected_action": [d.pk], "index": 0})
+    assert ask.status_code == 200 and "审核通过后，这些申报进入待排期" in ask.content.decode()
+    assert Declaration.objects.get(pk=d.pk).state == State.SUBMITTED  # nothing yet: the page asks to be sure
+    response = client.post(changelist, {"action": "approve", "_selected_action": [d.pk], "index": 0, "_confirm": "1"},
+                           follow=True)
 
     assert "已审核通过1份申报（已记入审计日志）。" in response.content.decode()
     d.refresh_from_db()
@@ -161,7 +165,8 @@ def test_the_return_action_asks_for_the_reason_first(world, admin_client_for):
     changelist = reverse("admin:workflow_declaration_changelist")
 
     ask = client.post(changelist, {"action": "return", "_selected_action": [d.pk], "index": 0})
-    assert ask.status_code == 200 and "确认退回" in ask.content.decode()
+    assert ask.status_code == 200 and "确认退回这1份申报" in ask.content.decode()
+    assert "退回后，这些申报回到各单位草稿" in ask.content.decode()
     assert Declaration.objects.get(pk=d.pk).state == State.SUBMITTED
 
     done = client.post(changelist, {"action": "return", "_selected_action": [d.pk], "reason": "请补充活动简介。", "_confirm": "1"}, follow=True)
@@ -175,7 +180,8 @@ def test_an_action_the_state_does_not_allow_is_reported_not_applied(world, admin
     client = admin_client_for(admin_user())
     d = world.declaration("reviewed")
 
-    response = client.post(reverse("admin:workflow_declaration_changelist"), {"action": "approve", "_selected_action": [d.pk], "index": 0}, follow=True)
+    response = client.post(reverse("admin:workflow_declaration_changelist"),
+                           {"action": "approve", "_selected_action": [d.pk], "index": 0, "_confirm": "1"}, follow=True)
 
     assert "未能审核通过：当前状态为“已审核”，不能审核通过。" in response.content.decode()
     assert Declaration.objects.get(pk=d.pk).state == State.REVIEWED
@@ -231,7 +237,8 @@ def test_an_admin_action_moves_the_process_like_the_task_page(world, admin_clien
     assert [t.declaration_id for t in queue_for(world.reviewer)] == [d.pk]
 
     client = admin_client_for(root)
-    client.post(reverse("admin:workflow_declaration_changelist"), {"action": "approve", "_selected_action": [d.pk], "index": 0})
+    client.post(reverse("admin:workflow_declaration_changelist"), {"action": "approve", "_selected_action": [d.pk], "index": 0,
+                                                                   "_confirm": "1"})
 
     assert list(queue_for(world.reviewer)) == []
     assert [t.declaration_id for t in queue_for(world.scheduler)] == [d.pk]

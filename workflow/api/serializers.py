@@ -183,14 +183,6 @@ class EvaluateSerializer(StrictSerializer):
     comment = _text(max_length=10000, help_text="评估意见")
 
 
-class DeclarationFilterSerializer(QuerySerializer):
-    programme = _query_text(max_length=64, help_text="实施方案代码")
-    unit = _query_text(max_length=64, help_text="单位代码")
-    state = serializers.ChoiceField(choices=State.choices, required=False, help_text="状态")
-    month = serializers.IntegerField(required=False, min_value=1, max_value=12, help_text="活动时间（月份）")
-    form = _query_text(max_length=32, help_text="活动形式代码")
-
-
 class AuditFilterSerializer(QuerySerializer):
     unit = _query_text(max_length=64, help_text="单位代码")
     declaration = serializers.IntegerField(required=False, min_value=1, max_value=2**53, help_text="申报编号")

@@ -58,6 +58,16 @@ def programme_or_404(code: str | None) -> Programme:
     return programme
 
 
+# Sure before it's final (templates/workflow/_confirm.html): an action that cannot be taken back is
+# posted with its confirmation box ticked, or it is not taken.
+CONFIRM_MISSING = "请先勾选“我已知晓”，确认后再提交：此操作不可撤回。"
+
+
+def confirmed(request) -> bool:
+    """Whether the person ticked the confirmation box of the form they posted."""
+    return request.POST.get("confirm") == "yes"
+
+
 PAGE_SIZE = 50  # rows per page of the inbox tabs, the declaration list and the audit search
 
 

@@ -24,10 +24,10 @@ def form_fields(declaration: Declaration) -> list[tuple[str, str]]:
     return [(Declaration._meta.get_field(name).verbose_name, value) for name, value in values]
 
 
-def history_rows(declaration: Declaration) -> list[dict]:
-    """The declaration's audit events, oldest first, in words."""
+def history_rows(declaration: Declaration, events=None) -> list[dict]:
+    """The declaration's audit events (`events`, if the caller read them already), oldest first, in words."""
     rows = []
-    for event in history_of(declaration):
+    for event in history_of(declaration) if events is None else events:
         rows.append({
             "event": event,
             "actor": (event.actor.get_full_name() or event.actor.first_name or event.actor.username) if event.actor else "—",
@@ -69,11 +69,11 @@ def stage_label(declaration: Declaration) -> str:
     return state_label(declaration.state)
 
 
-def content(declaration: Declaration) -> dict:
-    """Everything `_declaration_content.html` shows."""
+def content(declaration: Declaration, *, events=None) -> dict:
+    """Everything `_declaration_content.html` shows (`events`: its history, if read already)."""
     return {
         "fields": form_fields(declaration), "holding": holding(declaration), "evidence": evidence_rows(declaration),
-        "history": history_rows(declaration),
+        "history": history_rows(declaration, events),
     }
 
 

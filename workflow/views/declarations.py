@@ -3,13 +3,17 @@ exemplary). Reads go through `workflow.selectors`; every action through one serv
 """
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,17 +22,27 @@ from django_fsm import can_proceed
 from viewflow.workflow import chart
 
 from policies.models import Programme
-from workflow import forms, inbox, services
+from workflow import forms, inbox, reports, services
 from workflow.actions import ACTIONS, Action, Reason
 from workflow.errors import RuleViolation, TransitionConflict
+from workflow.exports import XLSX
+from workflow.filters import SORT_LABELS, DeclarationFilter
 from workflow.flows import DeclarationFlow
 from workflow.forms import EvidenceForm, ExemplaryForm, ReasonForm
 from workflow.models import Declaration, State, state_label
-from workflow.permissions import can
+from workflow.permissions import authorize, can
 from workflow.process import process_of
-from workflow.selectors import awaiting_seal, declaration_get, declaration_list_rows, units_of
+from workflow.progress import step_bar
+from workflow.selectors import (
+    awaiting_seal,
+    declaration_export_rows,
+    declaration_get,
+    declaration_list_rows,
+    history_of,
+    units_of,
+)
 from workflow.views import content
-from workflow.views.common import current_programme, page_of, row_url, service_errors
+from workflow.views.common import CONFIRM_MISSING, confirmed, current_programme, download, page_of, row_url, service_errors
 
 
 @login_required
@@ -67,26 +81,82 @@ def start_page(request):
     })
 
 
-def declaration_list_page(user, *, programme: Programme | None, state: str | None = None, number=None) -> Page:
-    """What the declaration list reads: one page of rows and the total."""
-    rows = declaration_list_rows(user, programme=programme, state=state)
+def declaration_list_page(user, *, programme: Programme | None, query=None, number=None) -> tuple[Page, DeclarationFilter]:
+    """What the declaration list reads: its filters (`query`, the page's GET) over the rows `user`
+    may see, one page of them and the total."""
+    found = DeclarationFilter(query or None, queryset=declaration_list_rows(user, programme=programme), programme=programme)
     # One programme's list holds about one row per unit: small enough to carry its total.
-    return page_of(rows, number, total_in_rows=programme is not None)
+    return page_of(found.qs, number, total_in_rows=programme is not None), found
+
+
+def _with(query, **changes) -> str:
+    """`query` (a QueryDict) with `changes` (None: left out), as `?…` to link to."""
+    query = query.copy()
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = value
+    return f"?{query.urlencode()}" if query else ""
+
+
+def _sort_headers(query, current: str) -> list[dict]:
+    """Each column's header: the link that sorts by it (ascending, or descending when already sorted
+    ascending by it), keeping the filters, from the first page; and how the list is sorted by it now."""
+    headers = []
+    for key, label in SORT_LABELS.items():
+        direction = "ascending" if current == key else "descending" if current == f"-{key}" else ""
+        headers.append({"key": key, "label": label, "direction": direction,
+                        "href": _with(query, sort=f"-{key}" if direction == "ascending" else key, page=None)})
+    return headers
 
 
 @login_required
 def declaration_list(request):
     programme = current_programme()
-    state = request.GET.get("state")
-    page = declaration_list_page(request.user, programme=programme, state=state if state in State.values else None,
-                                 number=request.GET.get("page"))
+    page, found = declaration_list_page(request.user, programme=programme, query=request.GET, number=request.GET.get("page"))
     declaration_url = row_url("workflow:declaration")
     sealing = awaiting_seal(row.pk for row in page.object_list if row.state == State.DRAFTED)
-    for row in page.object_list:  # the state's label: get_state_display would rebuild the choices per row
+    forms_by_code = {f["code"]: f["label"] for f in programme.forms} if programme else {}
+    topics_by_code = {t["code"]: t["label"] for t in programme.focus_topics} if programme else {}
+    for row in page.object_list:  # the cells' texts made here, once: cheaper than template filters per cell
+        month = row.scheduled_month or row.month
         row.url, row.state_label = declaration_url(row.pk), state_label(row.state, awaiting_seal=row.pk in sealing)
+        row.month_text = f"{month}月" if month else "—"
+        row.form_name = forms_by_code.get(row.form, row.form) or "—"
+        row.topic_name = topics_by_code.get(row.focus_topic, row.focus_topic) or "—"
+    sort = request.GET.get("sort", "") if found.is_bound and "sort" not in found.errors else ""
     return render(request, "workflow/declaration_list.html", {
-        "declarations": page.object_list, "page": page, "states": State.choices, "state": state, "programme": programme,
+        "declarations": page.object_list, "page": page, "programme": programme, "found": found,
+        "chosen": {name: request.GET.get(name, "") for name in found.filters},
+        "states": State.choices, "months": [(m, f"{m}月") for m in (programme.window_months if programme else range(1, 13))],
+        "forms": list(forms_by_code.items()), "topics": list(topics_by_code.items()),
+        "headers": _sort_headers(request.GET, sort), "sort": sort,
+        "export_url": reverse("workflow:declarations_xlsx") + _with(request.GET, page=None),
+        "problems": [message for messages_ in found.errors.values() for message in messages_] if found.is_bound else [],
     })
+
+
+@login_required
+def declaration_list_xlsx(request):
+    """The list as filtered (every page of it) as a spreadsheet; the export is audited with its filters."""
+    programme = current_programme()
+    found = DeclarationFilter(request.GET or None, queryset=declaration_export_rows(request.user, programme=programme),
+                             programme=programme)
+    with transaction.atomic():
+        content = reports.declarations_xlsx(found.qs, by=request.user, programme=programme, filters=found.applied(),
+                                            filter_labels=found.described(programme))
+    name = f"{programme.code}-declarations.xlsx" if programme else "declarations.xlsx"
+    return download(content, content_type=XLSX, filename=name)
+
+
+_STYLE_ELEMENT = re.compile(r"<style\b.*?</style>", re.DOTALL)
+_STYLE_ATTRIBUTE = re.compile(r'\sstyle="[^"]*"')
+
+
+def without_inline_style(svg: str) -> str:
+    """viewflow's process chart without its <style> element and style="" attributes, which a strict
+    Content-Security-Policy refuses; static/css/declarations.css draws the chart instead."""
+    return _STYLE_ATTRIBUTE.sub("", _STYLE_ELEMENT.sub("", svg))
 
 
 @login_required
@@ -98,22 +168,25 @@ def declaration_detail(request, pk: int):
     if process is not None:
         grid = chart.calc_layout_data(DeclarationFlow)
         chart.calc_cell_status(DeclarationFlow, grid, process.pk)
-        svg = mark_safe(chart.grid_to_svg(grid))  # noqa: S308 (viewflow's own SVG template, no user input)
+        svg = mark_safe(without_inline_style(chart.grid_to_svg(grid)))  # noqa: S308 (viewflow's own SVG, no user input)
         steps = list(
             process.task_set.filter(flow_task_type__in=("HUMAN", "HUMAN_START")).select_related("owner").order_by("created", "pk")
         )
     programme = declaration.programme
+    events = list(history_of(declaration))
     open_task = inbox.open_tasks(request.user).filter(declaration=declaration).order_by("created", "pk").first()
     may_upload = declaration.state in services.EVIDENCE_STATES and can(request.user, Action.UPLOAD_EVIDENCE, declaration)
     may_mark = declaration.state in services.EXEMPLARY_STATES and can(request.user, Action.MARK_EXEMPLARY, declaration)
     return render(request, "workflow/declaration_detail.html", {
-        "declaration": declaration, **content.content(declaration), "chart": svg,
+        "declaration": declaration, **content.content(declaration, events=events), "chart": svg,
         "steps": steps, "open_task": open_task, "stage": content.stage_label(declaration),
         "send_back_note": content.send_back_note(declaration),
+        "bar": step_bar(declaration, events, steps),
         "actions": detail_actions(request.user, declaration),
         "canonical_banner": programme.canonical_banner(declaration.unit.name),
         "evidence_form": EvidenceForm(programme=programme) if may_upload else None,
         "max_upload": settings.EVIDENCE_MAX_UPLOAD_BYTES, "may_mark": may_mark,
+        "cancel_consequence": CONSEQUENCES[Action.CANCEL],
     })
 
 
@@ -135,6 +208,11 @@ def declaration_mark_exemplary(request, pk: int):
         messages.success(request, gettext("Marked as exemplary experience.") if form.cleaned_data["exemplary"] else gettext("The exemplary mark was withdrawn."))
     return redirect("workflow:declaration", pk=declaration.pk)
 
+
+# Detail-page actions that cannot be taken back: what will happen, ticked before it is posted.
+CONSEQUENCES = {
+    Action.CANCEL: "取消后该申报及其流程即告结束，所有待办任务一并关闭，单位不能再修改、举办或总结；取消不可撤回，理由记入办理记录。",
+}
 
 # What the page says once a detail-page action (workflow.actions: on_detail_page) is done.
 _DONE = {
@@ -159,6 +237,10 @@ def declaration_act(request, pk: int, action: Action):
     """A detail-page action whose only input is a reason (withdraw, cancel), through its service.
     A refusal of the state or the reason is a message on the detail page; nothing is saved."""
     declaration = declaration_get(request.user, pk)
+    if action in CONSEQUENCES and not confirmed(request):
+        authorize(request.user, action, declaration)  # who may not act learns that first (403)
+        messages.error(request, CONFIRM_MISSING)
+        return redirect("workflow:declaration", pk=declaration.pk)
     form = ReasonForm(request.POST)
     form.is_valid()
     try:

@@ -23,7 +23,7 @@ from workflow.errors import RuleViolation, TransitionConflict
 from workflow.forms import PublishForm, RescheduleForm, add_problems
 from workflow.models import ScheduleVersion, State
 from workflow.permissions import authorize
-from workflow.views.common import download, programme_or_404, service_errors
+from workflow.views.common import CONFIRM_MISSING, confirmed, download, programme_or_404, service_errors
 
 # ------------------------------------------------------------------ the schedule page
 
@@ -60,6 +60,8 @@ def schedule_publish(request, code: str):
     authorize(request.user, Action.SCHEDULE)
     reviewed = selectors.schedule_board(request.user, programme).reviewed
     form = PublishForm(request.POST, declarations=reviewed, programme=programme)
+    if not confirmed(request):
+        form.add_error(None, CONFIRM_MISSING)
     if form.is_valid():
         try:
             version = services.schedule_publish(programme=programme, by=request.user, months=form.months())
@@ -125,10 +127,22 @@ def schedule_xlsx(request, code: str, number: int):
     return download(content, content_type=exports.XLSX, filename=exports.schedule_filename(version))
 
 
+# The 申报表 as a file: how each kind is made, what it is, and whether it opens in the browser
+# (the PDF, behind the 打印 button) or downloads (the DOCX, to edit).
+DECLARATION_FORMS = {
+    "docx": (exports.export_docx, exports.DOCX, "attachment"),
+    "pdf": (exports.export_pdf, exports.PDF, "inline"),
+}
+
+
 @login_required
 @service_errors
-def declaration_docx(request, pk: int):
+def declaration_form(request, pk: int, kind: str):
+    """The declaration's 申报表 as DOCX or PDF: whoever may see the declaration; 404 for anyone else."""
     declaration = selectors.declaration_get(request.user, pk)
+    make, content_type, disposition = DECLARATION_FORMS[kind]
     with transaction.atomic():
-        content = exports.export_docx(declaration, by=request.user)
-    return download(content, content_type=exports.DOCX, filename=exports.declaration_filename(declaration))
+        content = make(declaration, by=request.user)
+    response = download(content, content_type=content_type, filename=exports.declaration_filename(declaration, kind))
+    response["Content-Disposition"] = response["Content-Disposition"].replace("attachment", disposition)
+    return response
