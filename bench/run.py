@@ -168,7 +168,8 @@ def verdict(r: dict) -> str:
     if r["ok"]:
         return "PASS"
     if r.get("floor"):
-        parts = [f"ORM alone {r['orm_ratio']:.2f}×" if name == "query" else "bare page > 25 ms" for name in r["floor_of"]]
+        words = {"page": "bare page > 25 ms", "server": f"bare pages {r.get('bare_pages_ratio', 0):.2f}× hello"}
+        parts = [f"ORM alone {r['orm_ratio']:.2f}×" if name == "query" else words[name] for name in r["floor_of"]]
         return f"FLOOR ({'; '.join(parts)})"
     return "MISS"
 
