@@ -93,7 +93,7 @@ def test_the_office_sets_up_2024_from_2023_and_a_unit_declares_under_it(live_ser
     assert not Declaration.objects.exists()
     form.fill("[name=banner]", "开福区教育局2024年“政务公开主题日”活动")
     operator.submit()
-    assert re.search("已办结：填报申报表", operator.text())
+    assert "已保存并交负责人盖章" in operator.text()
     declaration = Declaration.objects.get(unit=w.unit)
     assert declaration.programme == programme and declaration.banner == "开福区教育局2024年“政务公开主题日”活动"
     admin.close()

@@ -66,7 +66,7 @@ def test_the_cache_is_redis_when_cache_url_is_set_and_memory_otherwise():
 
 def test_production_static_files_are_compressed_with_hashed_names():
     storages = settings_of(PRODUCTION, "STORAGES")["STORAGES"]
-    assert storages["staticfiles"]["BACKEND"] == "ops.storage.StaticFilesStorage"
+    assert storages["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
 def test_check_deploy_is_clean():
