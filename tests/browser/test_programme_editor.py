@@ -4,8 +4,6 @@ type), adds an indicator and rebalances the weights, opens the year and marks it
 a unit operator then declares in 2024 and meets the new banner rule."""
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from policies.models import Programme
