@@ -171,6 +171,7 @@ def step_delivery(args) -> list[dict]:
     # The worker as in production: DEBUG off (cached templates, no query log).
     env = {**os.environ, "CELERY_BROKER_URL": redis_url, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port),
            "DEBUG": "0", "SECRET_KEY": "bench-only-" + "x" * 50, "ALLOWED_HOSTS": "localhost",
+           "AUDIT_ANCHOR_KEY": "bench-only-anchor-" + "y" * 40,
            "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL":
            f"postgres://{s['USER']}{':' + s['PASSWORD'] if s.get('PASSWORD') else ''}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"}
     log = tempfile.NamedTemporaryFile(prefix="bench-worker-", suffix=".log", delete=False)  # noqa: SIM115 (removed below)
