@@ -33,6 +33,8 @@ class Action(StrEnum):
     CANCEL = "cancel"
     EXTEND = "grant_extension"
     URGE = "urge"
+    TRANSFER = "transfer"
+    COPY_IN = "copy_in"
 
 
 class Reason(StrEnum):
@@ -88,6 +90,10 @@ ACTIONS: dict[Action, Spec] = {
                         change="举办前 → 已取消", in_admin=True, on_detail_page=True),
     Action.EXTEND: Spec("批准延期", REVIEW),
     Action.URGE: Spec("催报催办", REVIEW),
+    # 转办 and 抄送 (workflow.handover): besides these roles, the holder of a task transfers it, and
+    # the office's reviewers copy people in too.
+    Action.TRANSFER: Spec("转办", REVIEW),
+    Action.COPY_IN: Spec("抄送", SEAL),
 }
 
 TRANSITIONS: dict[Action, Spec] = {action: spec for action, spec in ACTIONS.items() if spec.is_transition}
@@ -105,6 +111,8 @@ EVENT_LABELS: dict[str, str] = {
     "create_programme": "新建实施方案", "copy_programme": "复制为新一年度", "edit_programme": "修改实施方案",
     "amend_programme": "规则修订", "open_programme": "开放申报", "close_programme": "停止受理申报",
     "mark_current_programme": "设为当前年度",
+    # 代理 (workflow.handover)
+    "name_substitute": "设置代理", "end_substitute": "结束代理",
 }
 
 

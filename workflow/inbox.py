@@ -8,6 +8,7 @@ An inbox page reads both tabs' badges and its rows in one statement (`open_page`
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
 from functools import reduce
@@ -15,12 +16,14 @@ from operator import or_
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Q, QuerySet, Window
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from units.models import Unit
 from units.roles import OPERATE, SEAL, Role
 from workflow.flows import DeclarationFlow
+from workflow.handover import principal_ids, principals_of
 from workflow.models import TaskRow
 from workflow.permissions import OFFICE_PERMS, SEPARATED_STEPS
 from workflow.selectors import (
@@ -89,12 +92,14 @@ class _Scope:
     office's tasks for someone without an office permission. None: no task at all.
     """
 
-    def __init__(self, person_id: int, shape: Shape):
+    def __init__(self, person_id: int, shape: Shape, today: dt.date | None = None):
         self.person_id, self.shape = person_id, shape
         roles = shape.roles
         self.visible = visibility_of(person_id, in_units=bool(roles), office=bool(shape.office))
-        # 待办: open tasks assigned to the person whose declaration they may still see.
-        self.mine = Q(owner_id=person_id, status__in=IN_HAND) & self.visible if self.visible is not None else None
+        # 待办: open tasks assigned to the person, or to someone they substitute for today (代理,
+        # workflow.handover), whose declaration they may still see.
+        holders = Q(owner_id=person_id) | Q(owner_id__in=principal_ids(person_id, today or timezone.localdate()))
+        self.mine = holders & Q(status__in=IN_HAND) & self.visible if self.visible is not None else None
         # 待领取: a unit task carries its declaration's unit in `owner_permission_obj_pk` (flows:
         # `.Permission(…, obj=declaration_unit)`), matched against the person's units on the row itself.
         wanted = []
@@ -200,8 +205,10 @@ def _open_page_queryset(scope: _Scope, tab: str, start: int, size: int) -> Query
     }).order_by(this_tab_first, *DUE_FIRST)[start:start + size]
 
 
-# No person has this id: it marks where a shape's statement takes each person's id.
+# No person has this id: it marks where a shape's statement takes each person's id; and no day is
+# this one: it marks where it takes today's date (the substitutions in force).
 _ANYONE = -(2**62)
+_ANY_DAY = dt.date(1, 1, 1)
 
 
 @functools.lru_cache(maxsize=256)
@@ -209,11 +216,12 @@ def _open_page_sql(shape: Shape, tab: str, start: int, size: int) -> tuple[str, 
     """The SQL of `_open_page_queryset` for the people of `shape`, its parameters, and the places
     among them of the person's id: compiled once per shape, tab and page in a process. None when
     no task is open to people of this shape (no statement at all)."""
-    scope = _Scope(_ANYONE, shape)
+    scope = _Scope(_ANYONE, shape, _ANY_DAY)
     if scope.mine is None and scope.claimable is None:
         return None
     sql, params = _open_page_queryset(scope, tab, start, size).query.sql_with_params()
-    return sql, tuple(params), tuple(i for i, value in enumerate(params) if type(value) is int and value == _ANYONE)
+    return sql, tuple(params), tuple(i for i, value in enumerate(params) if (type(value) is int and value == _ANYONE)
+                                     or (type(value) is dt.date and value == _ANY_DAY))
 
 
 def _open_page_statement(person_id: int, shape: Shape, tab: str, start: int, size: int) -> tuple[str, list] | None:
@@ -228,9 +236,9 @@ def _open_page_statement(person_id: int, shape: Shape, tab: str, start: int, siz
     if compiled is None:
         return None
     sql, params, slots = compiled
-    params = list(params)
+    params, today = list(params), timezone.localdate()
     for slot in slots:
-        params[slot] = person_id
+        params[slot] = person_id if type(params[slot]) is int else today
     return sql, params
 
 
@@ -254,7 +262,8 @@ def task_for(user: User, task_pk) -> Task:
         raise Task.DoesNotExist
     task = Task.objects.select_related("process", "owner").get(pk=pk, process__flow_class=DeclarationFlow)
     if task.owner_id is not None:
-        allowed = task.owner_id == user.pk and task.status in IN_HAND and _sees_declaration_of(user, task)
+        holds = task.owner_id == user.pk or task.owner_id in {p.pk for p in principals_of(user)}  # 代理
+        allowed = holds and task.status in IN_HAND and _sees_declaration_of(user, task)
     else:
         allowed = task.status == STATUS.NEW and _may_claim(user, task)
     if not allowed:

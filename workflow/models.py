@@ -12,7 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -518,3 +518,51 @@ class TaskDeadline(models.Model):
 
     def __str__(self) -> str:
         return f"任务#{self.task_id}：{self.due_on:%Y-%m-%d}"
+
+
+class Substitution(models.Model):
+    """代理: while `person` is away (`starts`–`ends`, dates in Asia/Shanghai, both included), `substitute`,
+    who holds the same roles, also sees and acts on the tasks assigned to `person`; what they do is
+    recorded as done on `person`'s behalf (`workflow.handover`). Ended early: `ended_at`."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="substitutions",
+                               verbose_name="被代理人")
+    substitute = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="substituting",
+                                   verbose_name="代理人")
+    starts = models.DateField("开始日期")
+    ends = models.DateField("结束日期（含当日）")
+    created_at = models.DateTimeField("设置时间", default=timezone.now)
+    ended_at = models.DateTimeField("提前结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "代理设置"
+        ordering = ["-starts", "-pk"]
+        indexes = [models.Index(fields=["substitute", "starts", "ends"], name="substitution_by_substitute")]
+        constraints = [models.CheckConstraint(condition=Q(ends__gte=F("starts")), name="substitution_ends_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.substitute}代{self.person}（{self.starts:%Y-%m-%d}至{self.ends:%Y-%m-%d}）"
+
+    def active_on(self, day: dt.date) -> bool:
+        return self.ended_at is None and self.starts <= day <= self.ends
+
+
+class CopyIn(models.Model):
+    """抄送: someone who may already see the declaration is copied in by the unit's leader or the
+    office; it shows in their 抄送我的 tab."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="copies", verbose_name="申报")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="copied_in",
+                               verbose_name="抄送对象")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="抄送人")
+    at = models.DateTimeField("抄送时间", default=timezone.now)
+    note = models.CharField("附言", max_length=500, blank=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "抄送"
+        constraints = [models.UniqueConstraint(fields=["declaration", "person"], name="one_copy_per_person")]
+        indexes = [models.Index(fields=["person", "-at"], name="copyin_by_person")]
+
+    def __str__(self) -> str:
+        return f"抄送{self.person}：申报#{self.declaration_id}"

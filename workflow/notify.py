@@ -24,6 +24,7 @@ from notifications.outbox import Note, write
 from units.models import UnitRoleGroup
 from units.roles import PERM_OPERATE, PERM_SEAL, Role
 from workflow.deadlines import due_on
+from workflow.handover import substitutes_of
 from workflow.models import DeadlineExtension, Declaration, State, TaskDeadline, TaskRow
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
@@ -163,7 +164,10 @@ def tasks_opened(declarations: Iterable[Declaration], *, by=None) -> int:
     if not rows:
         return 0
     deadlines, notes = [], []
+    owners = {row.owner_id for row in rows if row.owner_id}
+    away = substitutes_of(owners) if owners else {}  # 代理: their substitutes may act on it too
     for row, (audience, may_act) in zip(rows, task_audiences(rows), strict=True):
+        may_act = may_act | (away.get(row.owner_id, set()) & audience)
         d = declarations[row.declaration_id]
         step = row.flow_task.name
         due = due_on(step, d, opened_on=timezone.localdate(row.created), extended_until=row.extended_until)

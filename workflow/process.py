@@ -117,6 +117,18 @@ def release(task: Task) -> None:
     task.save(update_fields=["owner", "status", "started"])
 
 
+def hand_to(task: Task, person) -> None:
+    """转办: the task assigned to `person`, not yet started (inside `locked`; the service checked both)."""
+    task.owner, task.status, task.started = person, STATUS.ASSIGNED, None
+    task.save(update_fields=["owner", "status", "started"])
+
+
+def open_task_owner(process_id: int, step: str) -> int | None:
+    """Who holds the open task of node `step` of the process (None: nobody, or no such task)."""
+    return (Task.objects.filter(process_id=process_id, flow_task=getattr(_flow(), step), status__in=OPEN)
+            .order_by("-pk").values_list("owner_id", flat=True).first())
+
+
 def _open_task(process: DeclarationProcess, step: str):
     node = getattr(_flow(), step)
     return process.task_set.filter(flow_task=node, status__in=OPEN).order_by("-pk").first()

@@ -23,9 +23,9 @@ from policies import holding, rules
 from policies.models import Programme
 from policies.rules import NON_FIELD, Problem
 from units.models import Unit
-from workflow import audit, notify, process, publication, reminders, schedule_versions
+from workflow import audit, handover, notify, process, publication, reminders, schedule_versions
 from workflow import evidence as evidence_files
-from workflow.actions import ACTIONS, Action, Reason
+from workflow.actions import ACTIONS, ENDED, WITHDRAWN, Action, Reason
 from workflow.errors import NotFound, PermissionRefused, RuleViolation, TransitionConflict
 from workflow.models import CONTENT_FIELDS, DeadlineExtension, Declaration, Evidence, ScheduleVersion, State
 from workflow.permissions import authorize, can_view
@@ -184,6 +184,9 @@ def _perform(
                     for name in fields
                     if (after := _plain(getattr(locked, name))) != before[name]
                 }
+                # 代理: done by a substitute on someone's behalf (workflow.handover), in the event's payload
+                node = spec.step if spec.step not in (WITHDRAWN, ENDED) else None
+                changed |= handover.behalf(handover.acting_for(by, action, locked, step=node))
                 audit.record(
                     action=action.value, actor=by, declaration=locked, from_state=from_state,
                     to_state=locked.state, reason=reason, changed=changed, at=at,

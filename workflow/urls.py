@@ -3,7 +3,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from workflow.actions import Action
-from workflow.views import assessment, audit, dashboard, declarations, evidence, inbox, programmes, reminders, schedule
+from workflow.views import (
+    assessment,
+    audit,
+    dashboard,
+    declarations,
+    evidence,
+    handover,
+    inbox,
+    programmes,
+    reminders,
+    schedule,
+)
 
 app_name = "workflow"
 
@@ -14,6 +25,12 @@ urlpatterns = [
     path("done/", inbox.done_page, name="done"),
     path("tasks/<int:task_pk>/", inbox.task_page, name="task"),
     path("tasks/<int:task_pk>/release/", inbox.task_release, name="task_release"),
+    # issue 21: 转办, 代理, 抄送 (workflow.handover)
+    path("tasks/<int:task_pk>/transfer/", handover.transfer_page, name="task_transfer"),
+    path("substitutes/", handover.substitutes_page, name="substitutes"),
+    path("substitutes/<int:pk>/end/", handover.substitute_end, name="substitute_end"),
+    path("copied/", handover.copied_page, name="copied"),
+    path("declarations/<int:pk>/copy-in/", handover.copy_in, name="copy_in"),
     path("declarations/", declarations.declaration_list, name="declarations"),
     path("declarations/new/", declarations.start_page, name="start"),
     path("declarations/export.xlsx", declarations.declaration_list_xlsx, name="declarations_xlsx"),

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from units.models import Unit
-from workflow import exports, inbox, selectors, services
+from workflow import exports, handover, inbox, selectors, services
 from workflow.actions import TRANSITIONS, Action
 from workflow.api import schema  # noqa: F401  (registers the document's extensions)
 from workflow.api import serializers as s
@@ -233,6 +233,56 @@ class TaskReleaseView(APIView):
         _validated(s.EmptySerializer, request.data)
         released = services.task_release(task=pk, by=request.user)
         return Response(s.TaskSerializer(inbox.task_row(released)).data)
+
+
+class TaskTransferSerializer(serializers.Serializer):
+    to = serializers.CharField(max_length=150, help_text="接收人的用户名（或编号）：同一单位同一角色，或区政务公开办同一岗位")
+    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, help_text="转办理由（必填）")
+
+
+class TaskTransferView(APIView):
+    """转办：正在办理任务的人（或区政务公开办审核人员，对任何未办结的任务）把任务交给有同样职责的同事，须填写理由
+    （记入审计日志，对方收到消息）。"""
+
+    @extend_schema(request=TaskTransferSerializer, responses={200: s.TaskSerializer, **errors(400, 401, 403, 404, 409)})
+    def post(self, request, pk: int):
+        data = TaskTransferSerializer(data=request.data)
+        if not data.is_valid():
+            handover.transferable(request.user, pk)  # who may not see or hold it learns that first
+            raise serializers.ValidationError(data.errors)
+        moved = handover.task_transfer(task=pk, to=data.validated_data["to"], by=request.user,
+                                       reason=data.validated_data.get("reason", ""))
+        return Response(s.TaskSerializer(inbox.task_row(moved)).data)
+
+
+class CopyInSerializer(serializers.Serializer):
+    to = serializers.CharField(max_length=150, help_text="抄送对象的用户名（或编号）：须本来就能查看这份申报")
+    note = serializers.CharField(max_length=500, allow_blank=True, required=False, help_text="附言")
+
+
+class CopyInResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    declaration = serializers.IntegerField(source="declaration_id")
+    person = serializers.CharField(source="person.username")
+    by = serializers.CharField(source="by.username")
+    at = serializers.DateTimeField()
+    note = serializers.CharField()
+
+
+class DeclarationCopyInView(APIView):
+    """抄送：单位负责人或区政务公开办审核人员把申报抄送给本来就能查看它的人（本单位同事或区政务公开办人员）。"""
+
+    @extend_schema(request=CopyInSerializer, responses={201: CopyInResultSerializer, **errors(400, 401, 403, 404)})
+    def post(self, request, pk: int):
+        data = CopyInSerializer(data=request.data)
+        if not data.is_valid():
+            declaration = selectors.declaration_get(request.user, pk)
+            if not handover.may_copy_in(request.user, declaration):
+                raise PermissionRefused("只有本单位负责人或区政务公开办审核人员可以抄送。")
+            raise serializers.ValidationError(data.errors)
+        made = handover.copy_in(declaration=pk, to=data.validated_data["to"], by=request.user,
+                                note=data.validated_data.get("note", ""))
+        return Response(CopyInResultSerializer(made).data, status=status.HTTP_201_CREATED)
 
 
 class AuditListView(GenericAPIView):

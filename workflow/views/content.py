@@ -28,12 +28,16 @@ def history_rows(declaration: Declaration, events=None) -> list[dict]:
     """The declaration's audit events (`events`, if the caller read them already), oldest first, in words."""
     rows = []
     for event in history_of(declaration) if events is None else events:
+        actor = (event.actor.get_full_name() or event.actor.first_name or event.actor.username) if event.actor else "—"
+        changed = dict(event.changed or {})
+        principal = changed.pop("on_behalf_of", None)  # 代理 (workflow.handover): 张三（代李四办理）
+        if isinstance(principal, dict):
+            actor = f"{actor}（代{principal.get('name') or principal.get('username')}办理）"
         rows.append({
-            "event": event,
-            "actor": (event.actor.get_full_name() or event.actor.first_name or event.actor.username) if event.actor else "—",
+            "event": event, "actor": actor,
             "label": EVENT_LABELS.get(event.action, event.action),
             "from_state": state_label(event.from_state), "to_state": state_label(event.to_state),
-            "fields": "、".join(changed_labels(event.changed)),
+            "fields": "、".join(changed_labels(changed)),
         })
     return rows
 

@@ -22,7 +22,7 @@ from django_fsm import can_proceed
 from viewflow.workflow import chart
 
 from policies.models import Programme
-from workflow import forms, inbox, reports, services
+from workflow import forms, handover, inbox, reports, services
 from workflow.actions import ACTIONS, Action, Reason
 from workflow.errors import RuleViolation, TransitionConflict
 from workflow.exports import XLSX
@@ -187,6 +187,7 @@ def declaration_detail(request, pk: int):
         "evidence_form": EvidenceForm(programme=programme) if may_upload else None,
         "max_upload": settings.EVIDENCE_MAX_UPLOAD_BYTES, "may_mark": may_mark,
         "cancel_consequence": CONSEQUENCES[Action.CANCEL],
+        "may_copy_in": handover.may_copy_in(request.user, declaration),  # 抄送 (issue 21)
     })
 
 
