@@ -165,3 +165,77 @@ def test_permission_matrix(world, role, action, target):
         assert Declaration.objects.get(pk=d.pk).state == state_before
     if action == "create":
         assert not Declaration.objects.filter(unit=unit).exists()
+
+
+# ------------------------------------------------------------------ 转办, 抄送, 代理 (issue 21)
+#
+# The same roles and targets for the handover services (workflow.handover):
+# - transfer: the target unit's returned draft, whose revise task its operator holds, handed to the
+#   unit's leader (who holds the task's role): its holder and the office's reviewers may;
+# - copy_in: the target unit's submitted declaration, copied to its operator (who sees it): the
+#   unit's leader and the office's reviewers may;
+# - substitute: the actor names a colleague holding exactly their roles — in the target unit for
+#   unit roles, so another unit's colleague is refused (RuleViolation) — office roles anywhere.
+
+from workflow import handover  # noqa: E402
+from workflow.errors import RuleViolation  # noqa: E402
+from workflow.process import process_of  # noqa: E402
+
+HANDOVER_ACTIONS = ["transfer", "copy_in", "substitute"]
+HANDOVER_MAY = {"operator": {"transfer"}, "leader": {"copy_in"}, "reviewer": {"transfer", "copy_in"}}
+HANDOVER_CASES = list(itertools.product(ROLES, HANDOVER_ACTIONS, TARGETS))
+
+
+def handover_expected(role: str, action: str, target: str) -> type[Exception] | None:
+    if action == "substitute":
+        if role == "administrator":
+            return RuleViolation  # no role to hand on
+        return None if role in OFFICE_ROLE_NAMES or target == "own" else RuleViolation
+    if action in HANDOVER_MAY.get(role, set()) and (role not in UNIT_ROLE_NAMES or target == "own"):
+        return None
+    visible = target == "own" if role in UNIT_ROLE_NAMES else role in OFFICE_ROLE_NAMES
+    return PermissionRefused if visible else NotFound
+
+
+def twin(m: Matrix, role: str, unit):
+    """Someone holding exactly `role` (in `unit` for a unit role)."""
+    if role in UNIT_ROLE_NAMES:
+        return person(f"twin-{role}-{unit.code}", Role.OPERATOR if role == "operator" else Role.LEADER, unit)
+    if role in OFFICE_ROLE_NAMES:
+        return person(f"twin-{role}", {"reviewer": Role.REVIEWER, "scheduler": Role.SCHEDULER, "assessor": Role.ASSESSOR}[role])
+    return person("twin-nobody", Role.ADMINISTRATOR)
+
+
+@pytest.mark.parametrize(("role", "action", "target"), HANDOVER_CASES, ids=[f"{r}-{a}-{t}" for r, a, t in HANDOVER_CASES])
+def test_handover_permission_matrix(world, role, action, target):
+    m = Matrix(world)
+    unit, actor = m.units[target], m.actors[role]
+    operator, leader = m.people[unit]
+    if action == "transfer":
+        d = m.walk(unit, "returned")
+        task = process_of(d).task_set.get(flow_task__endswith=".revise", status="ASSIGNED")
+        assert task.owner_id == operator.pk  # the operator holds it: the world's operator only in their own unit
+
+        def perform():
+            return handover.task_transfer(task=task.pk, to=leader, by=actor, reason="外出")
+    elif action == "copy_in":
+        d = m.walk(unit, "submitted")
+
+        def perform():
+            return handover.copy_in(declaration=d, to=operator, by=actor)
+    else:
+        substitute, today = twin(m, role, unit), dt.date.today()
+
+        def perform():
+            return handover.substitute_name(person=actor, substitute=substitute, starts=today, ends=today)
+    events_before = AuditEvent.objects.count()
+    outcome = handover_expected(role, action, target)
+
+    if outcome is None:
+        perform()
+        last = AuditEvent.objects.order_by("-id").first()
+        assert (last.action, last.actor_id) == ({"substitute": "name_substitute"}.get(action, action), actor.pk)
+        return
+    with pytest.raises(outcome):
+        perform()
+    assert AuditEvent.objects.count() == events_before
