@@ -396,6 +396,11 @@ def copy_in(*, declaration, to, by: User, note: str = "") -> CopyIn:
     return made
 
 
+def mark_read(user: User, declaration: Declaration) -> None:
+    """The person opened a declaration they were copied in on: 抄送我的 shows it as read."""
+    CopyIn.objects.filter(declaration=declaration, person=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
 def copied_to(user: User):
     """抄送我的: the copies to `user` of declarations they may (still) see, newest first; one statement."""
     from workflow.selectors import declarations_visible_to  # selectors read this module's models only

@@ -62,3 +62,24 @@ def test_the_api_copies_in_only_people_who_may_see_the_declaration(world, api):
 
     assert made.status_code == 201 and made.json()["person"] == "edu-op" and made.json()["note"] == "请知悉"
     assert CopyIn.objects.filter(declaration=d, person=world.operator).count() == 1
+
+
+def test_the_api_names_lists_and_ends_a_substitute(world, api):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate().isoformat()
+    person("edu-lead2", Role.LEADER, world.unit)
+    assert api().get("/api/substitutes/").status_code == 401
+    wrong = api(world.leader).post("/api/substitutes/", {"substitute": "edu-op", "starts": today, "ends": today}, format="json")
+    assert wrong.status_code == 400 and "代理人须与您担任相同的角色" in wrong.json()["substitute"][0]
+    made = api(world.leader).post("/api/substitutes/", {"substitute": "edu-lead2", "starts": today, "ends": today}, format="json")
+    assert made.status_code == 201 and made.json()["substitute"] == "edu-lead2"
+    assert [row["id"] for row in api(world.leader).get("/api/substitutes/").json()] == [made.json()["id"]]
+    assert api(world.other_leader).get("/api/substitutes/").json() == []
+    end = f"/api/substitutes/{made.json()['id']}/end/"
+    assert api(world.other_leader).post(end, {}, format="json").status_code == 404
+    assert api(world.leader).post(end, {}, format="json").json()["ended_at"] is not None
+    assert api(world.leader).post(end, {}, format="json").status_code == 409
+    assert dt.date.fromisoformat(today)

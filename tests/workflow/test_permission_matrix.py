@@ -239,3 +239,66 @@ def test_handover_permission_matrix(world, role, action, target):
     with pytest.raises(outcome):
         perform()
     assert AuditEvent.objects.count() == events_before
+
+
+def test_a_substitute_whose_range_has_ended_sees_and_does_nothing_for_the_person(world, client):
+    """Pages and API alike: the person's task is neither listed nor opened for an expired substitute,
+    and what they do in their own right is not recorded on the person's behalf."""
+    from rest_framework.authtoken.models import Token
+
+    from workflow import inbox
+    from workflow.models import Substitution
+
+    today = dt.date.today()
+    op2 = person("edu-op2", Role.OPERATOR, world.unit)
+    d = world.declaration("returned")
+    task = process_of(d).task_set.get(flow_task__endswith=".revise", status="ASSIGNED")
+    Substitution.objects.create(person=world.operator, substitute=op2, starts=today - dt.timedelta(days=10),
+                                ends=today - dt.timedelta(days=1))
+    client.force_login(op2)
+    assert client.get(f"/tasks/{task.pk}/").status_code == 404
+    assert f"/tasks/{task.pk}/" not in client.get("/inbox/").content.decode()
+    token, _ = Token.objects.get_or_create(user=op2)
+    listed = client.get("/api/tasks/", HTTP_AUTHORIZATION=f"Token {token.key}").json()
+    assert task.pk not in [row["id"] for row in listed["results"]]
+    with pytest.raises(PermissionRefused):
+        handover.task_transfer(task=task.pk, to=world.leader, by=op2, reason="代办")
+    assert not inbox.tasks_for(op2).exists()
+
+    Substitution.objects.create(person=world.operator, substitute=op2, starts=today, ends=today)  # in force: it shows
+    assert client.get(f"/tasks/{task.pk}/").status_code == 200
+
+
+def test_a_substitute_in_force_for_one_unit_gains_nothing_in_another(world):
+    """A substitution never crosses units: another unit's leader cannot be named, and a person's
+    substitute sees only the tasks of declarations they could see anyway."""
+    from viewflow.workflow.models import Task
+
+    from workflow import inbox
+    from workflow.models import Substitution
+
+    today = dt.date.today()
+    with pytest.raises(RuleViolation):
+        handover.substitute_name(person=world.operator, substitute=world.other_operator, starts=today, ends=today)
+    # Even a substitution written around the service (say, by hand in the database) shows nothing.
+    Substitution.objects.create(person=world.operator, substitute=world.other_operator, starts=today, ends=today)
+    d = world.declaration("returned")
+    task = process_of(d).task_set.get(flow_task__endswith=".revise", status="ASSIGNED")
+    assert not inbox.tasks_for(world.other_operator).exists()
+    with pytest.raises(Task.DoesNotExist):
+        inbox.task_for(world.other_operator, task.pk)
+    with pytest.raises(NotFound):
+        handover.task_transfer(task=task.pk, to=world.leader, by=world.other_operator, reason="代办")
+    with pytest.raises(NotFound):
+        services.declaration_hand_over(declaration=d, by=world.other_operator)
+
+
+@pytest.mark.parametrize("path", ["/substitutes/", "/copied/", "/tasks/1/transfer/"])
+def test_the_handover_pages_send_anonymous_visitors_to_the_login_page(client, db, path):
+    response = client.get(path)
+    assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+@pytest.mark.parametrize("path", ["/api/tasks/1/transfer/", "/api/declarations/1/copy-in/"])
+def test_the_handover_api_answers_anonymous_callers_401(client, db, path):
+    assert client.post(path, {}, content_type="application/json").status_code == 401

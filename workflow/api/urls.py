@@ -20,6 +20,8 @@ urlpatterns = [
     path("tasks/<int:pk>/release/", views.TaskReleaseView.as_view(), name="task-release"),
     path("tasks/<int:pk>/transfer/", views.TaskTransferView.as_view(), name="task-transfer"),
     path("declarations/<int:pk>/copy-in/", views.DeclarationCopyInView.as_view(), name="declaration-copy-in"),
+    path("substitutes/", views.SubstitutionListView.as_view(), name="substitutes"),
+    path("substitutes/<int:pk>/end/", views.SubstitutionEndView.as_view(), name="substitute-end"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
     # issue 22: the programme editor's API (system administrators)
     path("programmes/", programmes.ProgrammeListView.as_view(), name="programmes"),

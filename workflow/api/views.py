@@ -31,6 +31,7 @@ from workflow.api import serializers as s
 from workflow.errors import NotFound, PermissionRefused
 from workflow.evidence import Upload
 from workflow.filters import DeclarationFilter
+from workflow.models import Substitution
 from workflow.permissions import authorize, is_assessor
 from workflow.releases import UNIT_NOT_FOUND, assessment_for
 
@@ -283,6 +284,43 @@ class DeclarationCopyInView(APIView):
         made = handover.copy_in(declaration=pk, to=data.validated_data["to"], by=request.user,
                                 note=data.validated_data.get("note", ""))
         return Response(CopyInResultSerializer(made).data, status=status.HTTP_201_CREATED)
+
+
+class SubstitutionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    person = serializers.CharField(source="person.username", read_only=True)
+    substitute = serializers.CharField(max_length=150, help_text="代理人的用户名（或编号）：须与您担任相同的角色")
+    starts = serializers.DateField(help_text="开始日期")
+    ends = serializers.DateField(help_text="结束日期（含当日）")
+    ended_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="提前结束的时间")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["substitute"] = instance.substitute.username
+        return data
+
+
+class SubstitutionListView(APIView):
+    """代理：我设置的代理人（GET），新增一个（POST）。期间我的待办也出现在代理人的待办中，代理人办理的事项记为代我办理。"""
+
+    @extend_schema(responses={200: SubstitutionSerializer(many=True), **errors(401)})
+    def get(self, request):
+        rows = Substitution.objects.filter(person=request.user).select_related("person", "substitute")[:100]
+        return Response(SubstitutionSerializer(rows, many=True).data)
+
+    @extend_schema(request=SubstitutionSerializer, responses={201: SubstitutionSerializer, **errors(400, 401)})
+    def post(self, request):
+        data = _validated(SubstitutionSerializer, request.data)
+        made = handover.substitute_name(person=request.user, substitute=data["substitute"], starts=data["starts"], ends=data["ends"])
+        return Response(SubstitutionSerializer(made).data, status=status.HTTP_201_CREATED)
+
+
+class SubstitutionEndView(APIView):
+    """提前结束一项代理（只限本人设置的）。"""
+
+    @extend_schema(request=s.EmptySerializer, responses={200: SubstitutionSerializer, **errors(401, 404, 409)})
+    def post(self, request, pk: int):
+        return Response(SubstitutionSerializer(handover.substitute_end(substitution=pk, by=request.user)).data)
 
 
 class AuditListView(GenericAPIView):

@@ -173,6 +173,7 @@ def declaration_detail(request, pk: int):
             process.task_set.filter(flow_task_type__in=("HUMAN", "HUMAN_START")).select_related("owner").order_by("created", "pk")
         )
     programme = declaration.programme
+    handover.mark_read(request.user, declaration)  # 抄送我的: read
     events = list(history_of(declaration))
     open_task = inbox.open_tasks(request.user).filter(declaration=declaration).order_by("created", "pk").first()
     may_upload = declaration.state in services.EVIDENCE_STATES and can(request.user, Action.UPLOAD_EVIDENCE, declaration)
