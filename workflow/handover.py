@@ -43,16 +43,19 @@ if TYPE_CHECKING:
 
 TASK_NOT_FOUND = "未找到该任务，或您无权查看。"
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
-STEP_LABELS = {
-    "seal": "盖章报送", "revise": "修改申报", "review": "审核", "schedule": "排期", "hold": "登记举办情况",
-    "summarize": "提交活动总结", "evaluate": "评估打分",
-}
 # Who may hold a task, by the permission viewflow gives it (workflow.flows), as the refusals name them.
 HOLDERS = {
     OPERATE: "填报人或负责人", SEAL: "单位负责人（公章）",
     REVIEW: "区政务公开办审核人员", SCHEDULE: "区政务公开办统筹人员", "workflow.evaluate_declaration": "考核评估人员",
 }
 ROLE_LABELS = {role.value: role.label for role in Role}
+
+
+def step_label(task) -> str:
+    """The task's step as people call it (盖章报送, 审核 …)."""
+    from workflow.notify import STEP_LABELS  # notify tells substitutes through this module
+
+    return STEP_LABELS.get(task.flow_task.name, str(task.flow_task.task_title))
 
 
 def name_of(user) -> str:
@@ -286,7 +289,7 @@ def candidates(task, declaration: Declaration) -> list[User]:
 
 
 def _target_problems(target: User, *, by: User, task, declaration: Declaration) -> list[Problem]:
-    step = STEP_LABELS.get(task.flow_task.name, str(task.flow_task.task_title))
+    step = step_label(task)
     name, perm, unit = name_of(target), task.owner_permission, declaration.unit
     if target.pk == by.pk:
         return [Problem("to", "不能转办给自己。", "transfer_self")]
@@ -335,7 +338,7 @@ def task_transfer(*, task, to, by: User, reason: str = "") -> int:
             if problems:
                 raise RuleViolation(problems)
             previous = held.owner
-            step = STEP_LABELS.get(held.flow_task.name, str(held.flow_task.task_title))
+            step = step_label(held)
             on_behalf = previous if previous and previous.pk != by.pk and previous.pk in {p.pk for p in principals_of(by)} else None
             audit.record(
                 action=Action.TRANSFER.value, actor=by, declaration=locked, from_state=locked.state, to_state=locked.state,

@@ -58,7 +58,7 @@ def transfer_page(request, task_pk: int):
             return redirect("workflow:inbox")
     return render(request, "workflow/task_transfer.html", {
         "task": task, "declaration": declaration, "form": form,
-        "step": handover.STEP_LABELS.get(task.flow_task.name, task.flow_task.task_title),
+        "step": handover.step_label(task),
         "candidates": handover.candidates(task, declaration),
     }, status=400 if form.errors else 200)
 
