@@ -125,3 +125,17 @@ def test_the_copied_tab_reads_the_same_number_of_statements_for_1_and_6_rows(cli
     with django_assert_num_queries(len(one.captured_queries)):
         page = client.get("/copied/").content.decode()
     assert page.count("/declarations/") >= 6
+
+
+def test_a_substitutes_inbox_marks_the_persons_task_as_done_for_them(client, world):
+    today = timezone.localdate()
+    op2 = person("edu-op2", Role.OPERATOR, world.unit)
+    d = world.declaration("returned")
+    task = revise_task(d)
+    handover.substitute_name(person=world.operator, substitute=op2, starts=today, ends=today)
+    login(client, op2)
+    page = client.get("/inbox/").content.decode()
+    assert f"/tasks/{task.pk}/" in page and "代办</span>" in page
+    assert client.get(f"/tasks/{task.pk}/").status_code == 200
+    login(client, world.operator)
+    assert "代办</span>" not in client.get("/inbox/").content.decode()

@@ -57,6 +57,7 @@ def _inbox(request, tab: str, *, landing: bool = False):
         row.url, row.declaration_url = task_url(row.pk), declaration_url(row.declaration_id)
         if tab != "done":  # how long it has waited, in its largest unit (3天, 5小时), and its colour (亮灯)
             row.waited, row.light = timesince(row.created, now, depth=1), light(row.due_on, today)
+        row.for_someone = tab == "inbox" and row.owner_id != request.user.pk  # 代理: a task of the person substituted
     return render(request, "workflow/inbox.html", {
         "tab": tab, "rows": page.object_list, "page": page, "counts": counts,
         "may_start": may_start(request.user),
