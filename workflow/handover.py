@@ -31,7 +31,7 @@ from notifications.models import Kind
 from notifications.outbox import Note, write
 from policies.rules import NON_FIELD, Problem
 from units.models import UnitRoleGroup
-from units.roles import OPERATE, PERM_SEAL, REVIEW, SCHEDULE, SEAL, Role
+from units.roles import OPERATE, REVIEW, SCHEDULE, SEAL, Role
 from workflow import audit, process
 from workflow.actions import ACTIONS, Action
 from workflow.errors import NotFound, PermissionRefused, RuleViolation, TransitionConflict
@@ -362,8 +362,8 @@ def task_transfer(*, task, to, by: User, reason: str = "") -> int:
 # ------------------------------------------------------------------ 抄送
 
 def may_copy_in(user: User, declaration: Declaration) -> bool:
-    """The unit's leader, or the office's reviewers (who see the declaration)."""
-    return can_view(user, declaration) and (has_unit_perm(user, PERM_SEAL, declaration.unit) or user.has_perm(REVIEW))
+    """The unit's leader (`ACTIONS[COPY_IN]`), or the office's reviewers (who see the declaration)."""
+    return can(user, Action.COPY_IN, declaration) or (can_view(user, declaration) and user.has_perm(REVIEW))
 
 
 def copy_in(*, declaration, to, by: User, note: str = "") -> CopyIn:
