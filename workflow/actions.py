@@ -105,6 +105,8 @@ EVENT_LABELS: dict[str, str] = {
     "create_programme": "新建实施方案", "copy_programme": "复制为新一年度", "edit_programme": "修改实施方案",
     "amend_programme": "规则修订", "open_programme": "开放申报", "close_programme": "停止受理申报",
     "mark_current_programme": "设为当前年度",
+    # 审批意见与讨论 (workflow.discussion); the office-only notes never show in a unit's history
+    "comment": "发表意见", "edit_comment": "修改意见", "office_note": "内部备注", "edit_office_note": "修改内部备注",
 }
 
 

@@ -3,7 +3,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from workflow.actions import Action
-from workflow.views import assessment, audit, dashboard, declarations, evidence, inbox, programmes, reminders, schedule
+from workflow.views import (
+    assessment,
+    audit,
+    bulk,
+    dashboard,
+    declarations,
+    discussion,
+    evidence,
+    inbox,
+    programmes,
+    reminders,
+    schedule,
+)
 
 app_name = "workflow"
 
@@ -20,6 +32,11 @@ urlpatterns = [
     path("declarations/<int:pk>/", declarations.declaration_detail, name="declaration"),
     path("declarations/<int:pk>/withdraw/", declarations.declaration_act, {"action": Action.WITHDRAW}, name="withdraw"),
     path("declarations/<int:pk>/cancel/", declarations.declaration_act, {"action": Action.CANCEL}, name="cancel"),
+    path("declarations/<int:pk>/comments/", discussion.comment_add, name="comment_add"),
+    path("declarations/<int:pk>/comments/<int:comment_pk>/edit/", discussion.comment_edit, name="comment_edit"),
+    path("review/", bulk.review_queue, name="review_queue"),
+    path("review/bulk/", bulk.review_bulk, name="review_bulk"),
+    path("dashboard/urge/", bulk.urge_bulk, name="urge_bulk"),
     path("declarations/<int:pk>/exemplary/", declarations.declaration_mark_exemplary, name="exemplary"),
     path("declarations/<int:pk>/evidence/", evidence.evidence_add, name="evidence-add"),
     path("declarations/<int:pk>/evidence/<int:evidence_pk>/", evidence.evidence_file, name="evidence-file"),

@@ -41,7 +41,7 @@ from workflow.selectors import (
     history_of,
     units_of,
 )
-from workflow.views import content
+from workflow.views import content, discussion
 from workflow.views.common import CONFIRM_MISSING, confirmed, current_programme, download, page_of, row_url, service_errors
 
 
@@ -173,7 +173,7 @@ def declaration_detail(request, pk: int):
             process.task_set.filter(flow_task_type__in=("HUMAN", "HUMAN_START")).select_related("owner").order_by("created", "pk")
         )
     programme = declaration.programme
-    events = list(history_of(declaration))
+    events = list(history_of(declaration, viewer=request.user))
     open_task = inbox.open_tasks(request.user).filter(declaration=declaration).order_by("created", "pk").first()
     may_upload = declaration.state in services.EVIDENCE_STATES and can(request.user, Action.UPLOAD_EVIDENCE, declaration)
     may_mark = declaration.state in services.EXEMPLARY_STATES and can(request.user, Action.MARK_EXEMPLARY, declaration)
@@ -186,7 +186,7 @@ def declaration_detail(request, pk: int):
         "canonical_banner": programme.canonical_banner(declaration.unit.name),
         "evidence_form": EvidenceForm(programme=programme) if may_upload else None,
         "max_upload": settings.EVIDENCE_MAX_UPLOAD_BYTES, "may_mark": may_mark,
-        "cancel_consequence": CONSEQUENCES[Action.CANCEL],
+        "cancel_consequence": CONSEQUENCES[Action.CANCEL], **discussion.thread(request.user, declaration),
     })
 
 
