@@ -148,3 +148,30 @@ def test_separation_of_duties_is_one_items_refusal(world, api):
     assert results[0] == {"id": mine.pk, "ok": False, "result": "您报送了这份申报，不能再对其审核通过（职责分离）。"}
     assert results[1]["ok"] is True
     assert not Comment.objects.exists()
+
+
+# The permission matrix through the API: each role × own / other unit's declaration.
+ROLES = ["operator", "leader", "other_operator", "reviewer", "scheduler", "assessor", "administrator", "anonymous"]
+SEES = {"operator", "leader", "reviewer", "scheduler", "assessor"}
+OFFICE = {"reviewer", "scheduler", "assessor"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_matrix_of_comments_and_bulk(world, api, role):
+    w = world
+    d = w.declaration("submitted")
+    client = api(None if role == "anonymous" else getattr(w, role))
+    url = f"/api/declarations/{d.pk}/comments/"
+    listed = client.get(url)
+    posted = client.post(url, {"body": "请看"}, format="json")
+    noted = client.post(url, {"body": "内部", "office_only": True}, format="json")
+    approved = client.post("/api/declarations/bulk/approve/", {"ids": [d.pk]}, format="json")
+    if role == "anonymous":
+        assert {r.status_code for r in (listed, posted, noted, approved)} == {401}
+        return
+    assert listed.status_code == (200 if role in SEES else 404)
+    assert posted.status_code == (201 if role in SEES else 404)
+    assert noted.status_code == (201 if role in OFFICE else 403 if role in SEES else 404)
+    assert approved.status_code == (200 if role == "reviewer" else 403)
+    expected_state = State.REVIEWED if role == "reviewer" else State.SUBMITTED
+    assert Declaration.objects.get(pk=d.pk).state == expected_state
