@@ -58,6 +58,7 @@ _CHANGED_LABELS = {
     "step": "任务", "task": "任务编号", "owner": "办理人", "results_released_at": "考核结果发布时间", "totals": "各单位总分",
     "units_created": "新建单位数", "units_updated": "更新单位数", "users_created": "新建人员数", "users_updated": "更新人员数",
     "roles_granted": "授予角色数", "roles_unchanged": "未变角色数", "exemplary": "典型经验",
+    "comment": "意见编号", "body": "意见内容",
 }
 _FIELD_LABELS = {field.name: str(field.verbose_name) for field in Declaration._meta.fields}
 _FIELD_ORDER = {name: position for position, name in enumerate(_FIELD_LABELS)}
