@@ -147,3 +147,13 @@ def test_bulk_urge_from_the_dashboard_refuses_a_unit_urged_today(client, world):
     assert Message.objects.filter(recipient=w.other_operator, kind=Kind.REMINDER).exists()
     login(client, w.operator)
     assert client.post("/dashboard/urge/", {"units": [w.other_unit.pk], "confirm": "yes"}).status_code == 403
+
+
+def test_a_refused_bulk_post_goes_back_to_the_filtered_queue(client, world):
+    d = world.declaration("submitted")
+    login(client, world.reviewer)
+    response = client.post("/review/bulk/", {"ids": [d.pk], "decision": "approve", "query": "month=5&x=\r\nSet-Cookie: a=b"})
+    assert response.status_code == 302 and response["Location"].startswith("/review/?month=5&x=")
+    assert "\n" not in response["Location"]
+    page = client.post("/review/bulk/", {"ids": ["abc"], "decision": "approve", "confirm": "yes"}, follow=True).content.decode()
+    assert "申报编号须为整数。" in page

@@ -12,6 +12,7 @@ from workflow import discussion
 from workflow.errors import NotFound, PermissionRefused, RuleViolation
 from workflow.models import AuditEvent, Comment
 from workflow.selectors import history_of
+from workflow.trail.verify import verify
 
 
 def mentions_of(user) -> list[Message]:
@@ -105,6 +106,7 @@ def test_the_author_edits_within_five_minutes_only_and_each_edit_is_audited(worl
         discussion.comment_edit(comment=posted.comment, by=w.reviewer, body="再改", now=start + dt.timedelta(minutes=5, seconds=1))
     assert late.value.message == "意见发表超过5分钟，不能再修改；如需更正，请另发一条意见。"
     assert Comment.objects.get().body == "请补充材料 @edu-op"
+    assert verify().ok  # the comment's events sit in the declaration's hash chain like any other
 
 
 def test_a_unit_person_cannot_reach_an_office_note_to_edit_it(world):

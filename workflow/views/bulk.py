@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -67,7 +67,8 @@ def review_bulk(request):
     """批量审核通过 / 批量退回: each selected declaration through its own service."""
     _reviewer(request.user)
     back = redirect("workflow:review_queue")
-    back["Location"] += f"?{request.POST.get('query', '')}" if request.POST.get("query") else ""
+    kept = QueryDict(request.POST.get("query", "")).urlencode()  # the queue's filters, re-encoded
+    back["Location"] += f"?{kept}" if kept else ""
     decision = DECISIONS.get(request.POST.get("decision", ""))
     if decision is None:
         messages.error(request, "请选择“审核通过”或“退回”。")
