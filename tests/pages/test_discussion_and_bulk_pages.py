@@ -157,3 +157,20 @@ def test_a_refused_bulk_post_goes_back_to_the_filtered_queue(client, world):
     assert "\n" not in response["Location"]
     page = client.post("/review/bulk/", {"ids": ["abc"], "decision": "approve", "confirm": "yes"}, follow=True).content.decode()
     assert "申报编号须为整数。" in page
+
+
+def test_the_declaration_page_reads_its_comments_in_a_constant_number_of_statements(client, world):
+    w = world
+    d = w.declaration("submitted")
+    login(client, w.reviewer)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/declarations/{d.pk}/").status_code == 200
+        return len(queries)
+
+    discussion.comment_post(declaration=d, by=w.operator, body="第一条")
+    before = count()
+    for n, author in enumerate((w.leader, w.scheduler, w.reviewer, w.assessor)):
+        discussion.comment_post(declaration=d, by=author, body=f"第{n + 2}条", office_only=author == w.scheduler)
+    assert count() == before
