@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 MAX_LENGTH = 2000
 EDIT_WINDOW = dt.timedelta(minutes=5)
 MAX_MENTIONS = 10  # names looked up per comment: more are not notified (and the author is told)
-MENTION = re.compile(r"@([^\s@,，。；;：:、！!？?（）()《》“”\"'<>]{1,30})")
+# "@" after a letter or digit of Latin script is an e-mail address, not a mention ("请@张三" is one).
+MENTION = re.compile(r"(?<![A-Za-z0-9._%+-])@([^\s@,，。；;：:、！!？?（）()《》“”\"'<>]{1,30})")
 
 # Audit actions (workflow.actions.EVENT_LABELS); the office-only ones never reach a unit's history.
 POSTED, EDITED = "comment", "edit_comment"

@@ -117,3 +117,7 @@ def test_a_unit_person_cannot_reach_an_office_note_to_edit_it(world):
         discussion.comment_edit(comment=note, by=w.operator, body="改")
     with pytest.raises(NotFound):
         discussion.comment_edit(comment=999999, by=w.reviewer, body="改")
+
+
+def test_what_counts_as_a_mention():
+    assert discussion.mentioned_names("请@张三核实，@edu-op。另见 li@example.com；@张三") == ["张三核实", "edu-op", "张三"]
