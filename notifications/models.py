@@ -21,12 +21,13 @@ class Kind(models.TextChoices):
     RESULTS = "results", "考核结果发布"
     REMINDER = "reminder", "催报、催办与到期提醒"
     ACCOUNT = "account", "账号与密码"
+    DISCUSSION = "discussion", "讨论与@提及"
 
 
 # What a person gets when they have chosen nothing: e-mail for everything, SMS for reminders.
 DEFAULT_CHANNELS: dict[str, tuple[bool, bool]] = {
     Kind.TASK: (True, False), Kind.DECISION: (True, False), Kind.RESULTS: (True, False),
-    Kind.REMINDER: (True, True), Kind.ACCOUNT: (True, False),
+    Kind.REMINDER: (True, True), Kind.ACCOUNT: (True, False), Kind.DISCUSSION: (True, False),
 }
 
 

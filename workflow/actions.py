@@ -113,6 +113,8 @@ EVENT_LABELS: dict[str, str] = {
     "mark_current_programme": "设为当前年度",
     # 代理 (workflow.handover)
     "name_substitute": "设置代理", "end_substitute": "结束代理",
+    # 审批意见与讨论 (workflow.discussion); the office-only notes never show in a unit's history
+    "comment": "发表意见", "edit_comment": "修改意见", "office_note": "内部备注", "edit_office_note": "修改内部备注",
 }
 
 

@@ -566,3 +566,22 @@ class CopyIn(models.Model):
 
     def __str__(self) -> str:
         return f"抄送{self.person}：申报#{self.declaration_id}"
+class Comment(models.Model):
+    """审批意见与讨论: one remark on a declaration (`workflow.discussion`). Seen by whoever may see
+    the declaration; an office-only note (内部备注) by the office alone, never by the unit."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="comments", verbose_name="申报")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="发表人")
+    body = models.TextField("内容")
+    office_only = models.BooleanField("内部备注（仅区政务公开办可见）", default=False)
+    created_at = models.DateTimeField("发表时间", default=timezone.now)
+    edited_at = models.DateTimeField("修改时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "讨论意见"
+        verbose_name_plural = "讨论意见"
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["declaration", "created_at"], name="comment_thread")]
+
+    def __str__(self) -> str:
+        return self.body[:30]

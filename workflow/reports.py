@@ -59,6 +59,7 @@ _CHANGED_LABELS = {
     "units_created": "新建单位数", "units_updated": "更新单位数", "users_created": "新建人员数", "users_updated": "更新人员数",
     "roles_granted": "授予角色数", "roles_unchanged": "未变角色数", "exemplary": "典型经验",
     "on_behalf_of": "代理办理", "person": "人员", "substitute": "代理人", "starts": "开始日期", "ends": "结束日期",
+    "comment": "意见编号", "body": "意见内容",
 }
 _FIELD_LABELS = {field.name: str(field.verbose_name) for field in Declaration._meta.fields}
 _FIELD_ORDER = {name: position for position, name in enumerate(_FIELD_LABELS)}

@@ -182,13 +182,19 @@ def last_send_back(declaration: Declaration) -> str:
     return last[1] if last and last[0] == "send_back" else ""
 
 
-def history_of(declaration: Declaration) -> QuerySet[AuditEvent]:
-    """The declaration's audit events in chain order (the caller already may see it)."""
-    return AuditEvent.objects.filter(declaration=declaration).select_related("actor").order_by("seq")
+# Audit events of the office's internal notes (workflow.discussion): never in a unit's history.
+OFFICE_ONLY_EVENTS = ("office_note", "edit_office_note")
+
+
+def history_of(declaration: Declaration, *, viewer: User | None = None) -> QuerySet[AuditEvent]:
+    """The declaration's audit events in chain order (the caller already may see it). The office's
+    internal notes only when `viewer` is office staff."""
+    events = AuditEvent.objects.filter(declaration=declaration).select_related("actor").order_by("seq")
+    return events if viewer is not None and is_office(viewer) else events.exclude(action__in=OFFICE_ONLY_EVENTS)
 
 
 def declaration_history(user: User, declaration_id) -> QuerySet[AuditEvent]:
-    return history_of(declaration_get(user, declaration_id))
+    return history_of(declaration_get(user, declaration_id), viewer=user)
 
 
 def evidence_of(declaration: Declaration) -> QuerySet[Evidence]:

@@ -24,14 +24,16 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from tests import factories
 from tests.factories import BEFORE_DEADLINE, SUMMARY, content, evidence, person
 from units.models import UnitKind
 from units.roles import Role
-from workflow import services
+from workflow import bulk, discussion, services
+from workflow.actions import Action
 from workflow.errors import NotFound, PermissionRefused
-from workflow.models import AuditEvent, DeadlineExtension, Declaration, State
+from workflow.models import AuditEvent, Comment, DeadlineExtension, Declaration, State
 
 ROLES = ["operator", "leader", "reviewer", "scheduler", "assessor", "administrator"]
 ACTIONS = [
@@ -302,3 +304,84 @@ def test_the_handover_pages_send_anonymous_visitors_to_the_login_page(client, db
 @pytest.mark.parametrize("path", ["/api/tasks/1/transfer/", "/api/declarations/1/copy-in/"])
 def test_the_handover_api_answers_anonymous_callers_401(client, db, path):
     assert client.post(path, {}, content_type="application/json").status_code == 401
+# ------------------------------------------------------------------ comments and bulk (issue 21)
+
+# Every role × comments, office-only notes and the bulk actions × the three targets. A comment is
+# for whoever may see the declaration; an office-only note for the office alone; the bulk review
+# and 催报 for reviewers, refused as a whole (403) to anyone else before any item is touched.
+DISCUSSION_ACTIONS = ["comment", "read_comments", "office_note", "bulk_approve", "bulk_return", "bulk_urge"]
+BULK = {"bulk_approve", "bulk_return", "bulk_urge"}
+DISCUSSION_CASES = list(itertools.product(ROLES, DISCUSSION_ACTIONS, TARGETS))
+
+
+def discussion_expected(role: str, action: str, target: str) -> type[Exception] | None:
+    if action in BULK:
+        return None if role == "reviewer" else PermissionRefused
+    visible = target == "own" if role in UNIT_ROLE_NAMES else role in OFFICE_ROLE_NAMES
+    if not visible:
+        return NotFound
+    if action == "office_note" and role not in OFFICE_ROLE_NAMES:
+        return PermissionRefused
+    return None
+
+
+def _discuss(action: str, by, m: Matrix, unit, d: Declaration):
+    match action:
+        case "comment":
+            return discussion.comment_post(declaration=d, by=by, body="请补充活动简介。")
+        case "office_note":
+            return discussion.comment_post(declaration=d, by=by, body="内部：材料待核实", office_only=True)
+        case "read_comments":
+            return list(discussion.comments_of(by, d.pk))
+        case "bulk_approve":
+            return bulk.review(ids=[d.pk], by=by, action=Action.APPROVE)
+        case "bulk_return":
+            return bulk.review(ids=[d.pk], by=by, action=Action.RETURN, reason="请补充活动简介。")
+        case "bulk_urge":  # a unit that has not declared yet: the 催报 list's kind
+            return bulk.urge(unit_ids=[m.undeclared.pk], by=by, programme=m.w.programme)
+    raise AssertionError(action)
+
+
+@pytest.mark.parametrize(("role", "action", "target"), DISCUSSION_CASES, ids=[f"{r}-{a}-{t}" for r, a, t in DISCUSSION_CASES])
+def test_permission_matrix_of_comments_and_bulk(world, role, action, target):
+    m = Matrix(world)
+    unit, actor = m.units[target], m.actors[role]
+    d = m.walk(unit, "submitted")
+    note = discussion.comment_post(declaration=d, by=world.reviewer, body="内部备注：仅办公室可见", office_only=True).comment
+    m.undeclared, _people = factories.unit_with_people("kf-fresh", "开福区未申报局")
+    comments_before, events_before = Comment.objects.count(), AuditEvent.objects.count()
+    outcome = discussion_expected(role, action, target)
+
+    if outcome is None:
+        result = _discuss(action, actor, m, unit, d)
+        if action == "read_comments":  # the unit reads no office-only note; the office reads it
+            assert (note in result) == (role in OFFICE_ROLE_NAMES)
+        elif action in BULK:
+            [item] = result
+            assert item.ok, item.message
+        else:
+            assert Comment.objects.count() == comments_before + 1
+            assert AuditEvent.objects.latest("id").actor_id == actor.pk
+        return
+
+    with pytest.raises(outcome) as refused:
+        _discuss(action, actor, m, unit, d)
+    if outcome is NotFound:
+        assert refused.value.message == "未找到该申报，或您无权查看。"
+    else:
+        assert refused.value.message.startswith("只有"), refused.value.message
+    assert Comment.objects.count() == comments_before and AuditEvent.objects.count() == events_before
+    assert Declaration.objects.get(pk=d.pk).state == State.SUBMITTED
+
+
+def test_the_public_may_neither_comment_nor_act_in_bulk(world):
+
+    d = world.declaration("submitted")
+    with pytest.raises(NotFound):
+        discussion.comment_post(declaration=d, by=AnonymousUser(), body="看看")
+    with pytest.raises(NotFound):
+        discussion.comments_of(AnonymousUser(), d.pk)
+    with pytest.raises(PermissionRefused, match="请先登录"):
+        bulk.review(ids=[d.pk], by=AnonymousUser(), action=Action.APPROVE)
+    with pytest.raises(PermissionRefused, match="请先登录"):
+        bulk.urge(unit_ids=[world.unit.pk], by=AnonymousUser(), programme=world.programme)

@@ -3,13 +3,17 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from workflow.actions import TRANSITIONS
-from workflow.api import programmes, views
+from workflow.api import discussion, programmes, views
 
 app_name = "api"
 
 urlpatterns = [
     path("declarations/", views.DeclarationListView.as_view(), name="declarations"),
+    path("declarations/bulk/approve/", discussion.BulkApproveView.as_view(), name="declarations-bulk-approve"),
+    path("declarations/bulk/return/", discussion.BulkReturnView.as_view(), name="declarations-bulk-return"),
     path("declarations/<int:pk>/", views.DeclarationDetailView.as_view(), name="declaration"),
+    path("declarations/<int:pk>/comments/", discussion.CommentListView.as_view(), name="declaration-comments"),
+    path("declarations/<int:pk>/comments/<int:comment_pk>/", discussion.CommentDetailView.as_view(), name="declaration-comment"),
     path("declarations/<int:pk>/history/", views.DeclarationHistoryView.as_view(), name="declaration-history"),
     path("declarations/<int:pk>/evidence/", views.DeclarationEvidenceView.as_view(), name="declaration-evidence"),
     *(

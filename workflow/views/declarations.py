@@ -41,7 +41,7 @@ from workflow.selectors import (
     history_of,
     units_of,
 )
-from workflow.views import content
+from workflow.views import content, discussion
 from workflow.views.common import CONFIRM_MISSING, confirmed, current_programme, download, page_of, row_url, service_errors
 
 
@@ -174,7 +174,7 @@ def declaration_detail(request, pk: int):
         )
     programme = declaration.programme
     handover.mark_read(request.user, declaration)  # 抄送我的: read
-    events = list(history_of(declaration))
+    events = list(history_of(declaration, viewer=request.user))
     open_task = inbox.open_tasks(request.user).filter(declaration=declaration).order_by("created", "pk").first()
     may_upload = declaration.state in services.EVIDENCE_STATES and can(request.user, Action.UPLOAD_EVIDENCE, declaration)
     may_mark = declaration.state in services.EXEMPLARY_STATES and can(request.user, Action.MARK_EXEMPLARY, declaration)
@@ -187,7 +187,7 @@ def declaration_detail(request, pk: int):
         "canonical_banner": programme.canonical_banner(declaration.unit.name),
         "evidence_form": EvidenceForm(programme=programme) if may_upload else None,
         "max_upload": settings.EVIDENCE_MAX_UPLOAD_BYTES, "may_mark": may_mark,
-        "cancel_consequence": CONSEQUENCES[Action.CANCEL],
+        "cancel_consequence": CONSEQUENCES[Action.CANCEL], **discussion.thread(request.user, declaration),
         "may_copy_in": handover.may_copy_in(request.user, declaration),  # 抄送 (issue 21)
     })
 
