@@ -16,11 +16,14 @@ from policies import holding
 from policies.workdays import add_working_days, month_end
 from workflow.models import Declaration
 
+# The drafting steps: due by the declaration deadline, or by the unit's extension of it.
+DRAFTING = ("seal", "revise")
+
 
 def due_on(step: str, declaration: Declaration, *, opened_on: dt.date, extended_until: dt.date | None = None) -> dt.date:
     """The due date of the task `step` (a node name of `DeclarationFlow`) opened on `opened_on`."""
     programme = declaration.programme
-    if step in ("seal", "revise"):
+    if step in DRAFTING:
         deadline = extended_until or programme.declaration_due_date
         if deadline and opened_on <= deadline:
             return deadline

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Exists, Value
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
@@ -115,6 +116,13 @@ def active(today: dt.date | None = None):
     return Substitution.objects.filter(starts__lte=day, ends__gte=day, ended_at__isnull=True)
 
 
+def substitutes_today(user: User) -> Exists | Value:
+    """Whether `user` substitutes for anyone today, as an expression to read with another row."""
+    if not (user and user.is_authenticated and user.is_active):
+        return Value(False)
+    return Exists(active().filter(substitute_id=user.pk))
+
+
 def principals_of(user: User, today: dt.date | None = None) -> list[User]:
     """The people `user` substitutes for today (active people only), by id."""
     if not (user and user.is_authenticated and user.is_active):
@@ -139,6 +147,8 @@ def acting_for(by: User, action: Action, declaration: Declaration, *, step: str 
     During the range, whatever the substitute does in a role they share with the person is done on
     the person's behalf (代…办理); they need (and are checked for) that role themselves.
     """
+    if not getattr(declaration, "by_substitutes", True):  # read with the locked row (services._lock)
+        return None
     principals = principals_of(by)
     if not principals:
         return None

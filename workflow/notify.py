@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -23,7 +23,8 @@ from notifications.models import Kind
 from notifications.outbox import Note, write
 from units.models import UnitRoleGroup
 from units.roles import PERM_OPERATE, PERM_SEAL, Role
-from workflow.deadlines import due_on
+from workflow import process
+from workflow.deadlines import DRAFTING, due_on
 from workflow.handover import substitutes_of
 from workflow.models import DeadlineExtension, Declaration, State, TaskDeadline, TaskRow
 
@@ -116,6 +117,20 @@ def _extension_of(row_unit, row_programme) -> Subquery:
     return Subquery(DeadlineExtension.objects.filter(unit_id=row_unit, programme_id=row_programme).values("until")[:1])
 
 
+def _extensions(declarations: list[Declaration]) -> dict[int, object]:
+    """Declaration id → the day its unit's deadline was extended to (one statement, none when empty)."""
+    if not declarations:
+        return {}
+    by_key = {(d.unit_id, d.programme_id): d.pk for d in declarations}
+    rows = DeadlineExtension.objects.filter(unit_id__in={unit for unit, _ in by_key},
+                                            programme_id__in={programme for _, programme in by_key})
+    found = {}
+    for unit, programme, until in rows.values_list("unit_id", "programme_id", "until"):
+        if (unit, programme) in by_key:
+            found[by_key[unit, programme]] = until
+    return found
+
+
 def _node_name(node) -> str:
     return getattr(node, "name", None) or str(node or "").rsplit(".", 1)[-1]
 
@@ -154,15 +169,19 @@ def tasks_opened(declarations: Iterable[Declaration], *, by=None) -> int:
     declarations = {d.pk: d for d in declarations}
     if not declarations:
         return 0
+    # viewflow's own task table by the processes' index: the TaskRow view, filtered on its
+    # declaration, scanned every open task of every process (docs/benchmarks.md: the services).
     rows = list(
-        TaskRow.objects.filter(declaration_id__in=list(declarations), status__in=OPEN, due_on__isnull=True)
-        .annotate(after=_gate_before(OuterRef("pk")),
-                  extended_until=_extension_of(OuterRef("unit_id"), OuterRef("declaration__programme_id")))
-        .only("flow_task", "status", "created", "owner", "owner_permission", "declaration", "unit_id")
+        Task.objects.filter(process__in=process.processes_of(declarations), status__in=OPEN, deadline__isnull=True)
+        .annotate(declaration_id=F("process__artifact_object_id"), after=_gate_before(OuterRef("pk")))
+        .only("flow_task", "status", "created", "owner", "owner_permission")
         .order_by("pk")
     )
     if not rows:
         return 0
+    for row in rows:
+        row.unit_id = declarations[row.declaration_id].unit_id
+    extensions = _extensions([declarations[row.declaration_id] for row in rows if row.flow_task.name in DRAFTING])
     deadlines, notes = [], []
     owners = {row.owner_id for row in rows if row.owner_id}
     away = substitutes_of(owners) if owners else {}  # 代理: their substitutes may act on it too
@@ -170,7 +189,7 @@ def tasks_opened(declarations: Iterable[Declaration], *, by=None) -> int:
         may_act = may_act | (away.get(row.owner_id, set()) & audience)
         d = declarations[row.declaration_id]
         step = row.flow_task.name
-        due = due_on(step, d, opened_on=timezone.localdate(row.created), extended_until=row.extended_until)
+        due = due_on(step, d, opened_on=timezone.localdate(row.created), extended_until=extensions.get(d.pk))
         deadlines.append(TaskDeadline(task_id=row.pk, due_on=due))
         title, body = _task_text(step, d, due=due, after=_node_name(row.after))
         task_url, page_url = reverse("workflow:task", kwargs={"task_pk": row.pk}), declaration_url(d.pk)

@@ -45,6 +45,11 @@ def _processes():
     return DeclarationProcess.objects.filter(flow_class=_flow(), artifact_content_type=ContentType.objects.get_for_model(Declaration))
 
 
+def processes_of(declaration_ids):
+    """The processes of these declarations (a queryset, for a subquery), found by viewflow's index."""
+    return _processes().filter(artifact_object_id__in=list(declaration_ids))
+
+
 def process_of(declaration: Declaration | int) -> DeclarationProcess | None:
     pk = declaration.pk if isinstance(declaration, Declaration) else declaration
     return _processes().filter(artifact_object_id=pk).order_by("-pk").first()

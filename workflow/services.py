@@ -121,12 +121,14 @@ def _pk(declaration: Declaration | int) -> int:
     return declaration.pk if isinstance(declaration, Declaration) else int(declaration)
 
 
-def _lock(declaration: Declaration | int) -> Declaration:
-    """The declaration's row, locked for the transaction, with its process's id (`process_pk`)."""
+def _lock(declaration: Declaration | int, *, by: User | None = None) -> Declaration:
+    """The declaration's row, locked for the transaction, with its process's id (`process_pk`) and,
+    given the actor, whether they substitute for anyone today (`by_substitutes`, for 代理)."""
+    extra = {"by_substitutes": handover.substitutes_today(by)} if by is not None else {}
     try:
         return (
             Declaration.objects.select_for_update(of=("self",)).select_related("programme", "unit")
-            .annotate(process_pk=process.id_of_process()).get(pk=_pk(declaration))
+            .annotate(process_pk=process.id_of_process(), **extra).get(pk=_pk(declaration))
         )
     except (Declaration.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
@@ -160,7 +162,7 @@ def _perform(
     spec = ACTIONS[action]
     try:
         with transaction.atomic():
-            locked = _lock(declaration)
+            locked = _lock(declaration, by=by)
             authorize(by, action, locked)
             seen = declaration.state if isinstance(declaration, Declaration) else locked.state
             if seen != locked.state:

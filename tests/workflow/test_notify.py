@@ -169,3 +169,17 @@ def test_releasing_the_results_tells_each_unit_that_took_part_where_its_breakdow
     assert message.title == f"{w.programme.name}考核结果已发布（第1次发布）"
     assert message.url == f"/programmes/kaifu-2023/assessment/units/{w.unit.code}/"
     assert not Message.objects.filter(kind=Kind.RESULTS, recipient__in=[w.other_operator, w.other_leader]).exists()
+
+
+def test_a_units_draft_task_falls_due_on_its_extended_deadline_and_an_office_task_in_working_days(extended):
+    """The due date written when a task is announced: a returned draft's revise task by the unit's
+    extension (2099-12-31, not the programme's 2023 deadline); the review task by the office's working days."""
+    w = extended
+    d = w.declaration("submitted")
+    review = TaskDeadline.objects.get(task__process__artifact_object_id=d.pk, task__flow_task=DeclarationFlow.review)
+    assert review.due_on.year >= 2026 and review.due_on.year < 2099
+    services.declaration_return(declaration=d, by=w.reviewer, reason="请补充。")
+    revise = TaskDeadline.objects.filter(task__process__artifact_object_id=d.pk,
+                                         task__flow_task=DeclarationFlow.revise).latest("task_id")
+    assert str(revise.due_on) == "2099-12-31"
+    assert notify.tasks_opened([d]) == 0  # announced once: asking again writes nothing
