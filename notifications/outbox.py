@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -52,11 +54,35 @@ def sms_enabled() -> bool:
     return bool(settings.SMS_BACKEND)
 
 
+# Notes held back by `together()` (None outside it).
+_held: ContextVar[list[Note] | None] = ContextVar("outbox_held", default=None)
+
+
+@contextmanager
+def together() -> Iterator[None]:
+    """Every `write` inside is written once at the end, as one: an action that tells the unit and
+    announces the next task pays the statements of one write. Nothing is written if it raises."""
+    if _held.get() is not None:  # already inside one: the outer one writes
+        yield
+        return
+    token = _held.set([])
+    try:
+        yield
+        notes = _held.get()
+    finally:
+        _held.reset(token)
+    write(notes)
+
+
 def write(notes: Iterable[Note]) -> list[Message]:
     """Write `notes` as messages with their deliveries; one per recipient and cause (the first
-    of duplicates wins). Inactive people get nothing. Must run inside the caller's transaction."""
+    of duplicates wins). Inactive people get nothing. Must run inside the caller's transaction.
+    Inside `together()` the notes wait for its end (and nothing is returned)."""
     if not connection.in_atomic_block:
         raise RuntimeError("outbox.write must run inside the action's transaction")
+    if (held := _held.get()) is not None:
+        held.extend(notes)
+        return []
     unique: dict[tuple[int, str], Note] = {}
     for note in notes:
         unique.setdefault((note.recipient_id, note.cause), note)

@@ -169,17 +169,30 @@ def tasks_opened(declarations: Iterable[Declaration], *, by=None) -> int:
     declarations = {d.pk: d for d in declarations}
     if not declarations:
         return 0
-    # viewflow's own task table by the processes' index: the TaskRow view, filtered on its
-    # declaration, scanned every open task of every process (docs/benchmarks.md: the services).
+    # viewflow's own task table by process: the TaskRow view, filtered on its declaration, scanned
+    # every open task of every process (docs/benchmarks.md: the services). A declaration locked by a
+    # service carries its process's id (`process_pk`, None: no process, no task).
+    known = {d.pk: d.process_pk for d in declarations.values() if hasattr(d, "process_pk")}
+    if len(known) == len(declarations):
+        of_process = {process_pk: pk for pk, process_pk in known.items() if process_pk}
+        if not of_process:
+            return 0
+        tasks = Task.objects.filter(process_id__in=list(of_process))
+    else:
+        of_process = None
+        tasks = Task.objects.filter(process__in=process.processes_of(declarations)).annotate(
+            declaration_id=F("process__artifact_object_id"))
     rows = list(
-        Task.objects.filter(process__in=process.processes_of(declarations), status__in=OPEN, deadline__isnull=True)
-        .annotate(declaration_id=F("process__artifact_object_id"), after=_gate_before(OuterRef("pk")))
-        .only("flow_task", "status", "created", "owner", "owner_permission")
+        tasks.filter(status__in=OPEN, deadline__isnull=True)
+        .annotate(after=_gate_before(OuterRef("pk")))
+        .only("flow_task", "status", "created", "owner", "owner_permission", "process_id")
         .order_by("pk")
     )
     if not rows:
         return 0
     for row in rows:
+        if of_process is not None:
+            row.declaration_id = of_process[row.process_id]
         row.unit_id = declarations[row.declaration_id].unit_id
     extensions = _extensions([declarations[row.declaration_id] for row in rows if row.flow_task.name in DRAFTING])
     deadlines, notes = [], []

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
+from notifications import outbox
 from policies import holding, rules
 from policies.models import Programme
 from policies.rules import NON_FIELD, Problem
@@ -208,11 +209,12 @@ def _follow_up(
     here, inside the action's transaction: messages to the people concerned (written with the
     action, delivered by a worker after commit) and the public column's caches (built again
     after commit). Every service calls it once, with every declaration it changed."""
-    if ACTIONS[action].step or action == Action.CREATE:
-        notify.tasks_opened(declarations, by=by)  # whoever now has a task of theirs, in one batch
-    for declaration in declarations:
-        notify.transitioned(declaration, action=action.value, by=by, reason=reason)
-        publication.after_action(declaration, action=action.value, from_state=from_state)
+    with outbox.together():  # the messages below, written as one
+        if ACTIONS[action].step or action == Action.CREATE:
+            notify.tasks_opened(declarations, by=by)  # whoever now has a task of theirs, in one batch
+        for declaration in declarations:
+            notify.transitioned(declaration, action=action.value, by=by, reason=reason)
+            publication.after_action(declaration, action=action.value, from_state=from_state)
 
 
 def _reason_problems(reason: str | None, spec) -> list[Problem]:

@@ -183,3 +183,26 @@ def test_a_units_draft_task_falls_due_on_its_extended_deadline_and_an_office_tas
                                          task__flow_task=DeclarationFlow.revise).latest("task_id")
     assert str(revise.due_on) == "2099-12-31"
     assert notify.tasks_opened([d]) == 0  # announced once: asking again writes nothing
+
+
+def test_an_approve_tells_the_unit_and_the_schedulers_in_one_insert_and_a_rollback_writes_none(extended):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications import outbox
+
+    w = extended
+    d = w.declaration("submitted")
+    with CaptureQueriesContext(connection) as queries:
+        services.declaration_approve(declaration=d, by=w.reviewer)
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "notifications_message"')]
+    assert len(inserts) == 1
+    assert titles(w.operator)[-1] == "申报已审核通过：《惠企政策面对面》"
+    assert titles(w.scheduler) == ["待排期：开福区教育局《惠企政策面对面》"]
+
+    before = Message.objects.count()
+    with pytest.raises(ZeroDivisionError), transaction.atomic(), outbox.together():
+        outbox.write([outbox.Note(w.operator.pk, Kind.DECISION, "held-back", "不会写入")])
+        assert Message.objects.count() == before  # held until the end of `together`
+        1 / 0  # noqa: B018
+    assert Message.objects.count() == before and not Message.objects.filter(cause="held-back").exists()
