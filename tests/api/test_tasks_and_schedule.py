@@ -40,11 +40,11 @@ def test_unit_work_lands_in_the_authors_inbox_and_nowhere_else(world, api):
 def test_task_list_queries_do_not_grow_with_the_number_of_tasks(world, api, django_assert_num_queries):
     world.declaration("submitted")
     client = api(world.reviewer)
-    # the token with its user, its unit roles, its two permission sets, the count, the page
-    with django_assert_num_queries(6):
+    # the token with its user, its unit roles, its permissions, the count, the page
+    with django_assert_num_queries(5):
         assert client.get("/api/tasks/", {"box": "queue"}).json()["count"] == 1
     world.declaration("submitted", unit=world.other_unit)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert client.get("/api/tasks/", {"box": "queue"}).json()["count"] == 2
 
 

@@ -104,7 +104,7 @@ def test_the_dashboard_costs_the_same_statements_whatever_the_declarations(clien
     # session, user, permissions (2), the programme; the dashboard: counts, units yet to declare,
     # flagged; the assessment's statements; the overdue tasks; the bell; and, once the 催报 list shows
     # drafts, one statement for which of them wait for the seal (whatever their number)
-    with django_assert_num_queries(15 if extra else 14):
+    with django_assert_num_queries(14 if extra else 13):
         response = client.get("/dashboard/")
 
     assert sum(numbers(chart_of(response, "states")).values()) == extra + 1

@@ -153,8 +153,8 @@ def test_a_filtered_sorted_page_costs_the_same_statements_for_5_and_60_rows(clie
     login(client, world.reviewer)
     query = {"state": "submitted", "month": "5", "q": "惠企", "unit": "批量", "form": "forum", "sort": "-theme"}
 
-    # session, user, the programme, its two permission sets, the page's rows with their total, the bell
-    with django_assert_num_queries(7):
+    # session, user, the programme, its permissions, the page's rows with their total, the bell
+    with django_assert_num_queries(6):
         response = client.get("/declarations/", query)
 
     assert response.context["page"].paginator.count == rows
@@ -166,9 +166,9 @@ def test_the_export_costs_the_same_statements_for_5_and_60_rows(client, world, d
     _more_submitted(world, rows)
     login(client, world.reviewer)
 
-    # session, user, the programme, its two permission sets; in one transaction (savepoint and release):
+    # session, user, the programme, its permissions; in one transaction (savepoint and release):
     # the rows, and the audit event (the global chain's head locked, the event, the head moved)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get("/declarations/export.xlsx", {"state": "submitted"})
 
     assert load_workbook(io.BytesIO(response.content))["申报列表"].max_row == rows + 1

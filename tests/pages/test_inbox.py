@@ -82,9 +82,9 @@ def test_the_queue_pages_through_every_task_oldest_first_and_counts_each_tab_onc
     assert seen == [t.pk for t in inbox.queue_for(world.reviewer)] and len(seen) == 60
     assert second.context["counts"] == {"inbox": 0, "queue": 60} and "上一页" in second.content.decode()
     assert len(client.get("/queue/", {"page": 99}).context["rows"]) == 10  # past the end: the last page
-    # session, user, its two permission sets, its unit roles, the page's rows with both tabs'
+    # session, user, its permissions, its unit roles, the page's rows with both tabs'
     # counts (one statement), may-start, the bell's unread messages
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get("/queue/")
 
 
@@ -162,17 +162,17 @@ def test_an_inbox_page_runs_each_persons_own_statement_compiled_once_per_shape(w
 def test_the_declaration_list_pages_with_its_total_in_the_same_statement(client, world, django_assert_num_queries):
     _submitted_units(world, 0, 60)
     login(client, world.reviewer)
-    # session, user, the programme, its two permission sets, the page's rows with their total, the bell
-    with django_assert_num_queries(7):
+    # session, user, the programme, its permissions, the page's rows with their total, the bell
+    with django_assert_num_queries(6):
         first = client.get("/declarations/")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         second = client.get("/declarations/", {"page": 2})
     assert len(first.context["declarations"]) == 50 and len(second.context["declarations"]) == 10
     assert "共 60 条" in first.content.decode() and "第1页，共2页" in first.content.decode()
     listed = [d.pk for d in first.context["declarations"]] + [d.pk for d in second.context["declarations"]]
     assert len(set(listed)) == 60
     # past the end: the count, then the last page's rows
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         past = client.get("/declarations/", {"page": 99})
     assert [d.pk for d in past.context["declarations"]] == listed[50:] and past.context["page"].number == 2
     assert client.get("/declarations/", {"page": "x"}).context["page"].number == 1
@@ -194,14 +194,14 @@ def test_each_tab_lists_only_its_own_tasks_when_both_wait(client, world, django_
     assert len(client.get("/", {"page": 7}).context["rows"]) == 33  # past the end of both tabs: the last page
     # Past this tab's end (33 rows, one page), a rare case: the counts come from the first statement,
     # then the last page is read as a list of its own (its unit roles and its rows): 8 + 2.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get("/", {"page": 2})
     assert [t.pk for t in response.context["rows"]] == sorted(mine) and response.context["counts"]["inbox"] == 33
 
 
 def test_someone_with_nothing_open_sees_empty_tabs_in_one_statement(client, world, django_assert_num_queries):
     login(client, world.assessor)
-    with django_assert_num_queries(8):  # session, user, permissions ×2, unit roles, the page, may-start, the bell
+    with django_assert_num_queries(7):  # session, user, permissions, unit roles, the page, may-start, the bell
         response = client.get("/queue/")
     assert response.context["counts"] == {"inbox": 0, "queue": 0} and list(response.context["rows"]) == []
     assert "暂无待领取的任务。" in response.content.decode()

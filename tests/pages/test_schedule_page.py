@@ -220,13 +220,13 @@ def test_the_page_issues_the_same_number_of_queries_for_few_and_many_rows(client
     _reviewed_units(world, 0, 2)
     _reviewed_units(world, 2, 3, scheduled=True)
     login(client, world.scheduler)
-    with django_assert_num_queries(10):  # with the bell's unread messages
+    with django_assert_num_queries(9):  # with the bell's unread messages
         response = client.get(URL)
     assert len(response.context["publish_form"].rows()) == 2
 
     _reviewed_units(world, 3, 15)
     _reviewed_units(world, 15, 20, scheduled=True)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(URL)
     assert len(response.context["publish_form"].rows()) == 14
     assert len(response.context["placed"]) == 6

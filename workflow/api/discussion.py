@@ -6,7 +6,8 @@ caller learns nothing from a 400 about a declaration they may not see.
 """
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -40,7 +41,8 @@ class CommentSerializer(serializers.ModelSerializer):
     def get_author_name(self, comment) -> str:
         return discussion.author_name(comment.author)
 
-    def get_editable_until(self, comment):
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_editable_until(self, comment) -> str:
         return serializers.DateTimeField().to_representation(comment.created_at + discussion.EDIT_WINDOW)
 
 
