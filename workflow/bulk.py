@@ -73,7 +73,7 @@ def review(*, ids, by: User, action: Action, reason: str = "") -> list[Outcome]:
     ids = clean_ids(ids)
     reason = (reason or "").strip()
     if action == Action.RETURN:
-        problems = services._reason_problems(reason, ACTIONS[action])
+        problems = services.reason_problems(reason, ACTIONS[action])
         if problems:
             raise RuleViolation(problems)
     labels = {d.pk: f"{d.unit.name}《{d.theme or '（未填主题）'}》"

@@ -174,7 +174,7 @@ def _perform(
                 bound = getattr(locked, spec.method) if spec.method else None
                 if not (can_proceed(bound) if bound else locked.state in only_in):
                     raise TransitionConflict(f"当前状态为“{_state_label(locked.state)}”，不能{spec.label}。")
-                problems = _reason_problems(reason, spec) + (guard(locked) if guard else [])
+                problems = reason_problems(reason, spec) + (guard(locked) if guard else [])
                 if problems:
                     raise RuleViolation(problems)
                 reason = (reason or "").strip()
@@ -217,7 +217,9 @@ def _follow_up(
             publication.after_action(declaration, action=action.value, from_state=from_state)
 
 
-def _reason_problems(reason: str | None, spec) -> list[Problem]:
+def reason_problems(reason: str | None, spec) -> list[Problem]:
+    """What is wrong with the reason given for an action (`spec` from `workflow.actions`): missing
+    where required, or too long. Bulk actions ask before touching any item."""
     reason = (reason or "").strip()
     if spec.reason == Reason.REQUIRED and (not reason or _only_invisible(reason)):
         return [Problem("reason", f"请填写{spec.label}理由。", "reason_required")]
