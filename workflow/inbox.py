@@ -70,7 +70,13 @@ class Shape:
 
     @classmethod
     def of(cls, user: User) -> Shape:
-        return cls(unit_roles_of(user), tuple(perm for perm in OFFICE_TASK_PERMS if user.has_perm(perm)))
+        """Read once per request: kept on the user object, as Django keeps its permissions
+        (`workflow.roles` drops both when a role changes)."""
+        shape = user.__dict__.get("_inbox_shape")
+        if shape is None:
+            shape = cls(unit_roles_of(user), tuple(perm for perm in OFFICE_TASK_PERMS if user.has_perm(perm)))
+            user.__dict__["_inbox_shape"] = shape
+        return shape
 
 
 def _own_submission(person_id: int) -> Q:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from workflow import audit, reminders
+from workflow import reminders
+from workflow.trail.checkpoints import checkpoint
 
 
 @shared_task(name="workflow.tasks.send_reminders")
@@ -15,5 +16,5 @@ def send_reminders() -> dict:
 @shared_task(name="workflow.tasks.audit_checkpoint")
 def audit_checkpoint() -> dict:
     """A checkpoint over every audit chain head (DESIGN §6)."""
-    checkpoint = audit.checkpoint()
-    return {"checkpoint": checkpoint.pk, "events": checkpoint.events}
+    made = checkpoint()
+    return {"checkpoint": made.pk, "events": made.events}

@@ -3,7 +3,10 @@ approves three declarations at once, and returns one with a comment that names t
 operator; the operator finds the message behind the bell, the comment and the step bar."""
 from __future__ import annotations
 
+import io
+
 import pytest
+from pypdf import PdfReader
 
 from tests.browser.conftest import ARTIFACTS, Person
 from tests.factories import unit_with_people
@@ -70,6 +73,11 @@ def test_bulk_approve_then_return_with_a_comment_the_operator_reads(live_server,
     bar = page.inner_text("#stepbar")
     assert "退回" in bar and "请补充活动简介。" in bar
     page.screenshot(path=str(ARTIFACTS / "comment-and-step-bar-after-return.png"), full_page=True)
+    # The page prints to PDF (Chromium's print, the print stylesheet): the form and the step bar, no navigation.
+    printed = PdfReader(io.BytesIO(page.pdf(format="A4"))).pages
+    text = "".join(p.extract_text() for p in printed)
+    assert "惠企政策面对面" in text and "请补充活动简介。" in text
+    assert "活动日历" not in text and "退出登录" not in text  # the navigation is not printed
 
     for person in (reviewer, operator):
         person.close()

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from tests.factories import UnitFactory, unit_with_people
 from tests.pages.conftest import login
-from workflow import inbox
+from workflow import inbox, process
 from workflow.filters import TaskRowFilter
 from workflow.models import AuditEvent, Declaration, State
 
@@ -211,3 +211,48 @@ def test_the_inbox_rows_take_the_same_filter_names(world, four):
     assert units(state="reviewed") == []
     # The filter narrows the operator's rows, never widens them: nothing of the office's queue.
     assert list(TaskRowFilter({"unit": "kf-health"}, queryset=inbox.queue_for(world.operator)).qs) == []
+
+
+# ------------------------------------------------------------------ the inbox tabs take the same filters
+
+def tab_units(client, url, **query) -> list[str]:
+    response = client.get(url, query)
+    assert response.status_code == 200
+    return [row.unit_name for row in response.context["rows"]]
+
+
+def test_the_reviewers_queue_filters_and_sorts_by_the_lists_names_kept_in_the_address(client, world, four):
+    login(client, world.reviewer)
+
+    assert sorted(tab_units(client, "/queue/")) == ["开福区卫生健康局", "开福区文化旅游体育局"]  # two reviews wait
+    assert tab_units(client, "/queue/", month="5") == ["开福区文化旅游体育局"]
+    assert tab_units(client, "/queue/", q="签约") == ["开福区卫生健康局"]
+    assert tab_units(client, "/queue/", sort="-month") == ["开福区卫生健康局", "开福区文化旅游体育局"]
+    assert tab_units(client, "/queue/", sort="month") == ["开福区文化旅游体育局", "开福区卫生健康局"]
+    assert tab_units(client, "/queue/", state="reviewed") == []
+    page = client.get("/queue/", {"month": "5"})
+    assert page.context["counts"]["queue"] == 2  # the badge counts the whole tab
+    html = page.content.decode()
+    assert '<details class="card" id="find-tasks" open>' in html and '<option value="5" selected>5月</option>' in html
+    assert "没有符合条件的任务。" in client.get("/queue/", {"state": "reviewed"}).content.decode()
+    refused = client.get("/queue/", {"month": "13"}).content.decode()
+    assert "不是合法选项" in refused and "（该条件未使用）" in refused
+
+
+def test_a_unit_filtering_its_tabs_never_reaches_another_units_task(client, world, four):
+    login(client, world.other_operator)  # the health bureau's operator: its declaration is with the office
+    for url in ("/", "/queue/", "/done/"):
+        for query in ({"unit": "kf-edu"}, {"q": "惠企"}, {"unit": "教育"}):
+            assert tab_units(client, url, **query) == []
+
+
+@pytest.mark.parametrize("rows", [5, 60])
+def test_a_filtered_tab_costs_the_same_statements_for_5_and_60_rows(client, world, django_assert_num_queries, rows):
+    _more_submitted(world, rows)
+    process.adopt_all()  # each its process, waiting for review in the reviewer's 待领取
+    login(client, world.reviewer)
+    # session, user, permissions, the two badges, the page's rows, their count, the programme (filters),
+    # may-start, the bell
+    with django_assert_num_queries(10):
+        response = client.get("/queue/", {"month": "5", "q": "惠企", "sort": "-theme"})
+    assert response.context["page"].paginator.count == rows

@@ -83,8 +83,8 @@ def test_the_queue_pages_through_every_task_oldest_first_and_counts_each_tab_onc
     assert second.context["counts"] == {"inbox": 0, "queue": 60} and "上一页" in second.content.decode()
     assert len(client.get("/queue/", {"page": 99}).context["rows"]) == 10  # past the end: the last page
     # session, user, its permissions, its unit roles, the page's rows with both tabs'
-    # counts (one statement), may-start, the bell's unread messages
-    with django_assert_num_queries(7):
+    # counts (one statement), the programme (the filters' choices), may-start, the bell's unread messages
+    with django_assert_num_queries(8):
         client.get("/queue/")
 
 
@@ -201,7 +201,7 @@ def test_each_tab_lists_only_its_own_tasks_when_both_wait(client, world, django_
 
 def test_someone_with_nothing_open_sees_empty_tabs_in_one_statement(client, world, django_assert_num_queries):
     login(client, world.assessor)
-    with django_assert_num_queries(7):  # session, user, permissions, unit roles, the page, may-start, the bell
+    with django_assert_num_queries(8):  # session, user, permissions, unit roles, the page, the programme, may-start, the bell
         response = client.get("/queue/")
     assert response.context["counts"] == {"inbox": 0, "queue": 0} and list(response.context["rows"]) == []
     assert "暂无待领取的任务。" in response.content.decode()

@@ -274,6 +274,16 @@ def test_copy_to_the_next_year_then_open_and_mark_current_with_confirmations(wor
     assert "当前年度" in page and "受理申报中" in page
 
 
+def test_closing_asks_first_then_stops_new_declarations_and_is_audited(world, client):
+    login(client, world.administrator)
+    confirm = client.get("/programmes/kaifu-2023/close/").content.decode()
+    assert "确认停止受理" in confirm and "停止后，各单位不能再新建申报；已有的申报照常进行。" in confirm
+    assert Programme.objects.get(code="kaifu-2023").is_open  # a GET changes nothing
+    assert client.post("/programmes/kaifu-2023/close/")["Location"] == "/programmes/kaifu-2023/"
+    assert not Programme.objects.get(code="kaifu-2023").is_open
+    assert AuditEvent.objects.filter(programme=world.programme, action="close_programme").count() == 1
+
+
 def test_opening_a_programme_that_cannot_open_says_why(world, client):
     login(client, world.administrator)
     response = client.post("/programmes/hunan-2023/open/")

@@ -210,3 +210,20 @@ def test_production_refuses_to_start_without_the_anchor_key():
     assert start(AUDIT_ANCHOR_KEY="s" * 50).returncode != 0  # the SECRET_KEY itself
     fine = start(AUDIT_ANCHOR_KEY="k" * 40)
     assert fine.returncode == 0 and fine.stdout.strip() == "40"
+
+
+def test_the_command_and_the_daily_job_each_take_a_signed_checkpoint_the_column_shows(client, world, capsys):
+    from workflow import tasks
+
+    world.declaration("submitted")
+    call_command("audit_checkpoint")
+    assert "检查点 #" in capsys.readouterr().out
+    by_command = AuditCheckpoint.objects.latest("pk")
+    world.declaration("submitted", unit=world.other_unit)
+    done = tasks.audit_checkpoint()  # what celery beat runs daily
+    by_job = AuditCheckpoint.objects.latest("pk")
+    assert done == {"checkpoint": by_job.pk, "events": by_job.events} and by_job.pk > by_command.pk
+    for cp in (by_command, by_job):
+        assert cp.signature == sign(cp.hash)
+    assert by_job.events > by_command.events and verify().ok
+    assert by_job.hash in client.get("/gongkai/audit-anchors/").content.decode()

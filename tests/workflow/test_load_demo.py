@@ -75,3 +75,12 @@ def test_loading_the_demo_twice_changes_nothing(now):
     events = AuditEvent.objects.count()
     call_command("load_demo", stdout=io.StringIO())
     assert AuditEvent.objects.count() == events and Programme.objects.count() == 4
+
+
+def test_the_demos_people_have_example_addresses_so_their_mail_shows(now):
+    from django.contrib.auth import get_user_model
+
+    call_command("load_demo", stdout=io.StringIO())
+    people = get_user_model().objects.exclude(username="admin")
+    assert people.count() >= 5
+    assert all(p.email == f"{p.username}@example.com" for p in people)

@@ -8,6 +8,7 @@ from django.db import transaction
 from rest_framework.test import APIClient
 
 from notifications.models import Channel, Delivery, Kind, Message
+from tests.factories import SUMMARY
 from units.roles import Role
 from workflow import notify, services
 from workflow.flows import DeclarationFlow
@@ -206,3 +207,47 @@ def test_an_approve_tells_the_unit_and_the_schedulers_in_one_insert_and_a_rollba
         assert Message.objects.count() == before  # held until the end of `together`
         1 / 0  # noqa: B018
     assert Message.objects.count() == before and not Message.objects.filter(cause="held-back").exists()
+
+
+def test_every_step_of_the_year_tells_whose_turn_it_is(extended):
+    """The seal, a send-back, holding, the summary, the evaluation and a reschedule, each told to
+    the people whose turn it is (and a withdrawal to the operator), through the services."""
+    w = extended
+    d = w.declaration("drafted")  # complete: straight to the leader's seal
+    assert "待盖章报送：开福区教育局《惠企政策面对面》" in titles(w.leader)
+    services.declaration_send_back(declaration=d, by=w.leader, reason="请补充联系人电话。")
+    assert "待修改申报：《惠企政策面对面》" in titles(w.operator)
+    services.declaration_hand_over(declaration=d, by=w.operator)
+    d = services.declaration_submit(declaration=d, by=w.leader)
+    d = services.declaration_withdraw(declaration=d, by=w.leader, reason="再核对一下")
+    assert "申报已撤回，待修改：《惠企政策面对面》" in titles(w.operator)
+
+    held = w.declaration("held", unit=w.other_unit, theme="家庭医生签约服务")  # held by its operator
+    assert "待提交活动总结：《家庭医生签约服务》" in titles(w.other_leader)  # nobody is told of their own action
+    services.declaration_summarize(declaration=held, by=w.other_operator, summary=SUMMARY)
+    assert "待评估：开福区卫生健康局《家庭医生签约服务》" in titles(w.assessor)
+    assert not [t for t in titles(w.operator) if "家庭医生" in t]  # another unit's steps: never told
+
+    mine = services.declaration_cancel(declaration=d, by=w.reviewer, reason="重新申报")
+    assert mine.state == "cancelled" and "申报已取消：《惠企政策面对面》" in titles(w.operator)
+    fresh = w.declaration("scheduled")
+    services.declaration_reschedule(declaration=fresh, by=w.scheduler, month=9, reason="与中考时间冲突")
+    moved = Message.objects.filter(recipient=w.leader, title__startswith="活动排期已调整").latest("pk")
+    assert moved.title.endswith("改在9月") and "调整理由：与中考时间冲突" in moved.body
+
+
+def test_the_bell_counts_to_99_then_reads_99_plus(extended, client):
+    from notifications import outbox
+
+    w = extended
+    client.force_login(w.administrator)  # no unit, no message yet
+    assert 'aria-label="消息中心：0条未读">消息<span class="badge">0</span>' in client.get("/declarations/").content.decode()
+    client.force_login(w.operator)
+    with transaction.atomic():
+        outbox.write([outbox.Note(w.operator.pk, Kind.DECISION, f"many:{n}", f"第{n}条") for n in range(120)])
+    page = client.get("/declarations/").content.decode()
+    assert 'aria-label="消息中心：99+条未读">消息<span class="badge unread">99+</span>' in page
+    from notifications.selectors import unread_count
+
+    assert unread_count(w.operator) == 120 + Message.objects.filter(recipient=w.operator, read_at__isnull=True).exclude(
+        cause__startswith="many:").count()

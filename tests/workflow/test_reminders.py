@@ -201,3 +201,34 @@ def test_two_schedulers_at_once_send_each_reminder_once(audit_flushable):
     assert Message.objects.filter(kind="reminder").count() == 5  # 2 + 2 + 1 people
     assert AuditEvent.objects.filter(action="remind").count() == 3
     assert w.unit.pk != extra.pk and BEFORE_DEADLINE.year == 2023
+
+
+def test_the_command_catches_up_a_day_once_and_the_daily_job_sends_todays(addressed, capsys):
+    from django.core.management import CommandError, call_command
+
+    from workflow import tasks
+
+    call_command("send_reminders", "--date", "2023-03-27")
+    assert "已发送：催报 2 条，催办 0 条，举办提醒 0 条，总结提醒 0 条" in capsys.readouterr().out
+    call_command("send_reminders", "--date", "2023-03-27")  # the same day again: nothing twice
+    assert "催报 0 条" in capsys.readouterr().out
+    assert Message.objects.filter(kind="reminder").count() == 4
+    with pytest.raises(CommandError, match="日期“3月27日”格式不正确"):
+        call_command("send_reminders", "--date", "3月27日")
+    # what celery beat runs each morning: today's (the 2023 deadline is long past, nothing is due)
+    assert tasks.send_reminders() == {"declare": 0, "task": 0, "hold": 0, "summary": 0}
+
+
+def test_the_queue_lists_the_earliest_due_first_whatever_came_first(addressed, client):
+    from workflow.models import TaskDeadline
+
+    w = addressed
+    first = w.declaration("submitted")
+    second = w.declaration("submitted", unit=w.other_unit)
+    TaskDeadline.objects.filter(task__process__artifact_object_id=second.pk).update(due_on=D(2023, 1, 2))
+    client.force_login(w.reviewer)
+    for query in ({}, {"form": "forum"}):  # the tab as it is, and filtered
+        rows = client.get("/queue/", query).context["rows"]
+        assert [r.declaration_id for r in rows] == [second.pk, first.pk]
+    html = client.get("/queue/").content.decode()
+    assert html.index('title="已逾期">2023-01-02') < html.index("开福区教育局")

@@ -18,6 +18,8 @@ from django.utils.translation import gettext
 from policies import selectors as policy_selectors
 from policies.models import Programme
 from workflow.errors import NotFound, PermissionRefused
+from workflow.filters import SORT_LABELS, DeclarationFilter
+from workflow.models import State
 from workflow.selectors import programme_accepting
 
 
@@ -115,3 +117,18 @@ def page_number(number) -> int:
         return int(number)
     except (TypeError, ValueError):
         return 1
+
+
+def filter_choices(programme: Programme | None, query, found=None) -> dict:
+    """What a list's filter form shows (the declaration list, the inbox tabs): the values chosen,
+    the options of each select, the sort options, and the filters refused (in Chinese)."""
+    forms = [(f["code"], f["label"]) for f in programme.forms] if programme else []
+    topics = [(t["code"], t["label"]) for t in programme.focus_topics] if programme else []
+    return {
+        "chosen": {name: query.get(name, "") for name in DeclarationFilter.base_filters},
+        "states": State.choices, "months": [(m, f"{m}月") for m in (programme.window_months if programme else range(1, 13))],
+        "forms": forms, "topics": topics,
+        "sorts": [item for key, label in SORT_LABELS.items() for item in ((key, label), (f"-{key}", f"{label}（倒序）"))],
+        "problems": [message for messages_ in found.errors.values() for message in messages_]
+        if found is not None and found.is_bound else [],
+    }

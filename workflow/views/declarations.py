@@ -42,7 +42,16 @@ from workflow.selectors import (
     units_of,
 )
 from workflow.views import content, discussion
-from workflow.views.common import CONFIRM_MISSING, confirmed, current_programme, download, page_of, row_url, service_errors
+from workflow.views.common import (
+    CONFIRM_MISSING,
+    confirmed,
+    current_programme,
+    download,
+    filter_choices,
+    page_of,
+    row_url,
+    service_errors,
+)
 
 
 @login_required
@@ -116,8 +125,8 @@ def declaration_list(request):
     page, found = declaration_list_page(request.user, programme=programme, query=request.GET, number=request.GET.get("page"))
     declaration_url = row_url("workflow:declaration")
     sealing = awaiting_seal(row.pk for row in page.object_list if row.state == State.DRAFTED)
-    forms_by_code = {f["code"]: f["label"] for f in programme.forms} if programme else {}
-    topics_by_code = {t["code"]: t["label"] for t in programme.focus_topics} if programme else {}
+    choices = filter_choices(programme, request.GET, found)
+    forms_by_code, topics_by_code = dict(choices["forms"]), dict(choices["topics"])
     for row in page.object_list:  # the cells' texts made here, once: cheaper than template filters per cell
         month = row.scheduled_month or row.month
         row.url, row.state_label = declaration_url(row.pk), state_label(row.state, awaiting_seal=row.pk in sealing)
@@ -126,13 +135,9 @@ def declaration_list(request):
         row.topic_name = topics_by_code.get(row.focus_topic, row.focus_topic) or "—"
     sort = request.GET.get("sort", "") if found.is_bound and "sort" not in found.errors else ""
     return render(request, "workflow/declaration_list.html", {
-        "declarations": page.object_list, "page": page, "programme": programme, "found": found,
-        "chosen": {name: request.GET.get(name, "") for name in found.filters},
-        "states": State.choices, "months": [(m, f"{m}月") for m in (programme.window_months if programme else range(1, 13))],
-        "forms": list(forms_by_code.items()), "topics": list(topics_by_code.items()),
+        "declarations": page.object_list, "page": page, "programme": programme, "found": found, **choices,
         "headers": _sort_headers(request.GET, sort), "sort": sort,
         "export_url": reverse("workflow:declarations_xlsx") + _with(request.GET, page=None),
-        "problems": [message for messages_ in found.errors.values() for message in messages_] if found.is_bound else [],
     })
 
 

@@ -24,10 +24,20 @@ from policies.reminders import light
 from policies.selectors import current_programmes
 from workflow import inbox, services
 from workflow.errors import TransitionConflict
+from workflow.filters import TaskRowFilter
 from workflow.flows import DeclarationFlow
 from workflow.models import Declaration, State
 from workflow.selectors import declaration_get, units_of
-from workflow.views.common import PAGE_SIZE, page_number, page_of, read_page, row_url, service_errors
+from workflow.views.common import (
+    PAGE_SIZE,
+    current_programme,
+    filter_choices,
+    page_number,
+    page_of,
+    read_page,
+    row_url,
+    service_errors,
+)
 
 TABS = {"inbox": inbox.tasks_for, "queue": inbox.queue_for, "done": inbox.done_by}
 
@@ -47,9 +57,21 @@ def inbox_tab(user, tab: str, number=None) -> tuple[dict[str, int], Page]:
     return counts, page_of(TABS[tab](user), number, count=counts.get(tab))
 
 
+def filtered_tab(user, tab: str, query, *, programme) -> tuple[dict[str, int], Page, TaskRowFilter]:
+    """A tab narrowed by the declaration list's filters (`TaskRowFilter`, the same names): both
+    badges' counts (the whole tabs), then one page of the filtered rows and their count."""
+    found = TaskRowFilter(query, queryset=TABS[tab](user), programme=programme)
+    return inbox.tab_counts(user), page_of(found.qs, query.get("page")), found
+
+
 def _inbox(request, tab: str, *, landing: bool = False):
-    counts, page = inbox_tab(request.user, tab, request.GET.get("page"))
-    if landing and not counts["inbox"] and counts["queue"] and "page" not in request.GET:
+    filtering = any(request.GET.get(name) for name in TaskRowFilter.base_filters)
+    programme = current_programme()  # the filters' forms and topics, in its order
+    if filtering:
+        counts, page, found = filtered_tab(request.user, tab, request.GET, programme=programme)
+    else:
+        (counts, page), found = inbox_tab(request.user, tab, request.GET.get("page")), None
+    if landing and not filtering and not counts["inbox"] and counts["queue"] and "page" not in request.GET:
         return redirect("workflow:queue")  # nothing in 待办, work waiting in 待领取 (a leader's seal)
     task_url, declaration_url = row_url("workflow:task"), row_url("workflow:declaration")
     now, today = timezone.now(), timezone.localdate()
@@ -60,7 +82,8 @@ def _inbox(request, tab: str, *, landing: bool = False):
         row.for_someone = tab == "inbox" and row.owner_id != request.user.pk  # 代理: a task of the person substituted
     return render(request, "workflow/inbox.html", {
         "tab": tab, "rows": page.object_list, "page": page, "counts": counts,
-        "may_start": may_start(request.user),
+        "may_start": may_start(request.user), "filtering": filtering,
+        **filter_choices(programme, request.GET, found),
     })
 
 
