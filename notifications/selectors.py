@@ -28,7 +28,7 @@ BELL_LIMIT = 100
 
 def unread_count(user, *, limit: int | None = None) -> int:
     """The unread messages (at most `limit` counted): one statement."""
-    unread = messages_of(user).filter(read_at__isnull=True)
+    unread = messages_of(user).filter(read_at__isnull=True).order_by()  # any order: stop at `limit`, unsorted
     return (unread[:limit] if limit else unread).count()
 
 

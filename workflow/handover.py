@@ -6,7 +6,7 @@ Each is one service, in one transaction, audited, with its messages written in t
   unit (or the same office role), with a reason.
 - `substitute_name` / `substitute_end` (代理): a person names a substitute holding the same roles
   for a date range; during it the person's assigned tasks also show in the substitute's 待办
-  (`principal_ids`, read by `workflow.inbox`), and what the substitute does in those roles is
+  (`holder_ids`, read by `workflow.inbox`), and what the substitute does in those roles is
   recorded as done on the person's behalf (`acting_for`, read by `workflow.services._perform`).
 - `copy_in` (抄送): the unit's leader or the office's reviewers copy in someone who may already see
   the declaration.
@@ -101,13 +101,15 @@ def _lock(declaration_id) -> Declaration:
 
 # ------------------------------------------------------------------ 代理: who acts for whom
 
-def principal_ids(person_id: int, today) -> RawSQL:
-    """Ids of the people whose substitute `person_id` is on `today`, as a subquery (the inbox's
-    待办 takes their assigned tasks too, in the same one statement)."""
+def holder_ids(person_id: int, today) -> RawSQL:
+    """`person_id` and the people whose substitute they are on `today`, as a subquery: the inbox's
+    待办 takes their assigned tasks too, in the same one statement. One `IN` over this small set
+    lets PostgreSQL read the tasks by owner; `owner = me OR owner IN (…)` made it read every
+    assigned task of the district (docs/benchmarks.md: the inbox page)."""
     table = Substitution._meta.db_table
     return RawSQL(
-        f"SELECT s.person_id FROM {table} s WHERE s.substitute_id = %s AND s.starts <= %s AND s.ends >= %s "
-        "AND s.ended_at IS NULL", [person_id, today, today],
+        f"SELECT %s UNION ALL SELECT s.person_id FROM {table} s WHERE s.substitute_id = %s AND s.starts <= %s "
+        "AND s.ends >= %s AND s.ended_at IS NULL", [person_id, person_id, today, today],
     )
 
 

@@ -23,7 +23,7 @@ from viewflow.workflow.status import STATUS
 from units.models import Unit
 from units.roles import OPERATE, SEAL, Role
 from workflow.flows import DeclarationFlow
-from workflow.handover import principal_ids, principals_of
+from workflow.handover import holder_ids, principals_of
 from workflow.models import TaskRow
 from workflow.permissions import OFFICE_PERMS, SEPARATED_STEPS
 from workflow.selectors import (
@@ -104,7 +104,7 @@ class _Scope:
         self.visible = visibility_of(person_id, in_units=bool(roles), office=bool(shape.office))
         # 待办: open tasks assigned to the person, or to someone they substitute for today (代理,
         # workflow.handover), whose declaration they may still see.
-        holders = Q(owner_id=person_id) | Q(owner_id__in=principal_ids(person_id, today or timezone.localdate()))
+        holders = Q(owner_id__in=holder_ids(person_id, today or timezone.localdate()))
         self.mine = holders & Q(status__in=IN_HAND) & self.visible if self.visible is not None else None
         # 待领取: a unit task carries its declaration's unit in `owner_permission_obj_pk` (flows:
         # `.Permission(…, obj=declaration_unit)`), matched against the person's units on the row itself.
