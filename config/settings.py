@@ -290,9 +290,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "政务公开主题日
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.LoggingBackend")
 # The address people reach the site at, for the links in mail and SMS.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-# Which declarations a person may see (a callable(user) -> queryset): the message center shows
-# no message about any other (the rule is the workflow's; notifications does not import it).
-NOTIFICATIONS_VISIBLE_DECLARATIONS = "workflow.selectors.declarations_visible_to"
+# Which declarations a person may see, as a condition on a row's declaration (a callable(user, path)
+# -> Q or None): the message center shows no message about any other (the rule is the workflow's;
+# notifications does not import it).
+NOTIFICATIONS_VISIBLE_DECLARATIONS = "workflow.selectors.visibility_through"
 
 LOGIN_URL = "workflow:login"
 LOGIN_REDIRECT_URL = "workflow:inbox"

@@ -102,6 +102,18 @@ def visibility_of(person_id: int, *, in_units: bool, office: bool) -> Q | None:
     return reduce(or_, parts) if parts else None
 
 
+def visibility_through(user: User, path: str = "declaration") -> Q | None:
+    """`visibility` on the declaration a row points to through `path` (a message's `declaration`):
+    plain column tests on the joined row, where `IN (declarations_visible_to(user))` made PostgreSQL
+    hash every declaration the office may see. None: no declaration at all."""
+    if not (user and user.is_authenticated and user.is_active):
+        return None
+    parts = [Q(**{f"{path}__unit_id__in": member_unit_ids(user.pk)})]
+    if is_office(user):
+        parts.append(Q(**{f"{path}__first_submitted_at__isnull": False}))
+    return reduce(or_, parts)
+
+
 def declarations_visible_to(user: User, *, programme: Programme | None = None) -> QuerySet[Declaration]:
     if not (user and user.is_authenticated and user.is_active):
         return Declaration.objects.none()

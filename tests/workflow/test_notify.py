@@ -251,3 +251,24 @@ def test_the_bell_counts_to_99_then_reads_99_plus(extended, client):
 
     assert unread_count(w.operator) == 120 + Message.objects.filter(recipient=w.operator, read_at__isnull=True).exclude(
         cause__startswith="many:").count()
+
+
+def test_the_message_center_shows_exactly_the_messages_about_declarations_one_may_see(extended):
+    """`messages_of` tests the message's declaration by its columns (`selectors.visibility_through`):
+    the same messages as filtering by `declarations_visible_to`, for every person of the world."""
+    from notifications import outbox
+    from notifications.selectors import messages_of
+    from workflow.selectors import declarations_visible_to
+
+    w = extended
+    draft, submitted = w.declaration("drafted"), w.declaration("submitted", unit=w.other_unit)
+    people = [w.operator, w.leader, w.other_operator, w.other_leader, w.reviewer, w.scheduler, w.assessor, w.administrator]
+    with transaction.atomic():  # everyone told about both, and about nothing in particular
+        outbox.write([outbox.Note(p.pk, Kind.DECISION, f"probe:{d}:{p.pk}", "探针", declaration_id=d)
+                      for p in people for d in (draft.pk, submitted.pk, None)])
+    for p in people:
+        visible = set(declarations_visible_to(p).values_list("pk", flat=True))
+        expected = {m.pk for m in Message.objects.filter(recipient=p) if m.declaration_id is None or m.declaration_id in visible}
+        assert set(messages_of(p).values_list("pk", flat=True)) == expected
+    assert not messages_of(w.reviewer).filter(declaration=draft).exists()  # never submitted: the office never reads of it
+    assert messages_of(w.operator).filter(declaration=draft).exists() and not messages_of(w.operator).filter(declaration=submitted).exists()
