@@ -217,6 +217,8 @@ elif not DEBUG and (len(AUDIT_ANCHOR_KEY) < 32 or AUDIT_ANCHOR_KEY == SECRET_KEY
 # in front of the server may keep it without asking again.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "86400"))
 PUBLIC_MAX_AGE = int(os.environ.get("PUBLIC_MAX_AGE", "60"))
+# How many public pages each server process also keeps in its own memory (gongkai.cache.RecentPages).
+PUBLIC_RECENT_PAGES = int(os.environ.get("PUBLIC_RECENT_PAGES", "200"))
 
 # JSON API under /api/ (DESIGN §8): token or session, authenticated by default, errors
 # from workflow.errors mapped to 400/403/404/409 by one handler.

@@ -1,11 +1,14 @@
 """The public column's cache (issue 19): a page is built once per version of what it shows.
 
 Every public page and feed goes through `serve`. It reads the versions of the page's scopes
-(`workflow.publication`: one read of Django's cache, no SQL) and answers from Django's cache
+(`workflow.publication`: one read of Django's cache, no SQL; a server process keeps those it
+read until a change is announced, `workflow.version_watch`) and answers from Django's cache
 (Redis in production, local memory in the demo) when the page was built for exactly those
-versions; otherwise it builds the page (SQL) and keeps it. Every answer carries a strong ETag
-(the hash of the body), Last-Modified (when the newest of its scopes last changed) and
-`Cache-Control: public`, and a conditional request for an unchanged page gets 304.
+versions; otherwise it builds the page (SQL) and keeps it, plain and gzipped (for a browser that
+accepts gzip). Every answer carries a strong ETag (the hash of the body), Last-Modified (when
+the newest of its scopes last changed) and `Cache-Control: public`, and a conditional request
+for an unchanged page gets 304. Each server process also keeps the pages it answered last
+(`RecentPages`).
 
 A service that changes what the column shows gives the scopes it changed new versions when it
 commits (`publication.changed`): the pages showing them are built again on their next request,
@@ -16,26 +19,75 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import get_conditional_response
+from django.middleware.gzip import re_accepts_gzip
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
+from django.utils.text import compress_string
 from django.views.decorators.http import require_safe
 
-from workflow import publication
+from workflow import publication, version_watch
 
 # The headers of a built page that are kept with it (the others are made at each answer).
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Location")
 CACHED_STATUSES = (200, 301, 302, 404)
+# Pages, feeds and sitemaps are kept gzipped too; the XLSX is a ZIP already.
+COMPRESSED_TYPES = ("text/", "application/json", "application/xml", "application/rss+xml", "application/feed+json")
+COMPRESS_FROM_BYTES = 1024
+
+
+class RecentPages:
+    """The pages this process answered last, by the same keys as the shared cache.
+
+    A key names the versions of what the page shows, so a page kept here is never stale: a
+    change gives its scopes new versions (read at every request: `versions`) and
+    therefore new keys. Keeping them saves reading a page of up to a few hundred kilobytes
+    from Redis and unpickling it on every answer. Bounded by count (least recently used goes)
+    and by PUBLIC_CACHE_SECONDS, like the shared entries.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._pages: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+        self._lock = threading.Lock()  # threaded servers (runserver, gthread) share one process
+
+    def get(self, key: str) -> dict | None:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None:
+                return None
+            if found[0] < time.monotonic():
+                del self._pages[key]
+                return None
+            self._pages.move_to_end(key)
+            return found[1]
+
+    def put(self, key: str, entry: dict, seconds: int) -> None:
+        with self._lock:
+            self._pages[key] = (time.monotonic() + seconds, entry)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+
+recent = RecentPages(settings.PUBLIC_RECENT_PAGES)
 
 
 def versions(scopes: Iterable[str]) -> list[str]:
     """The current version of each scope; a scope never changed (or forgotten by the cache) gets one now."""
     keys = [publication.version_key(scope) for scope in scopes]
-    found = cache.get_many(keys)
+    found = version_watch.watch.read(keys, cache.get_many) if version_watch.watch else cache.get_many(keys)
     missing = [key for key in keys if key not in found]
     if missing:
         fresh = publication.new_version()
@@ -55,10 +107,16 @@ def _key(kind: str, request: HttpRequest, current: list[str]) -> str:
 
 
 def _entry(response: HttpResponse, current: list[str]) -> dict:
+    content = response.content
+    textual = response.get("Content-Type", "").startswith(COMPRESSED_TYPES)
     return {
-        "status": response.status_code, "content": response.content,
+        "status": response.status_code, "content": content,
+        # Compressed once per version, for the browsers that accept it (all do): the plan of a
+        # thousand activities goes from 360 KB to 13 KB. Public pages hold no secret, so
+        # compression reveals nothing (BREACH needs one).
+        "gzipped": compress_string(content) if textual and len(content) >= COMPRESS_FROM_BYTES else None,
         "headers": {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
-        "etag": f'"{hashlib.sha256(response.content).hexdigest()[:40]}"',
+        "etag": f'"{hashlib.sha256(content).hexdigest()[:40]}"',
         "modified": int(max(publication.version_time(v) for v in current)),
     }
 
@@ -76,20 +134,32 @@ def serve(request: HttpRequest, scopes: Iterable[str], build: Callable[[], HttpR
     """The page for `scopes`' current versions: from the cache, else `build()` (then kept)."""
     current = versions(scopes)
     key = _key("page", request, current)
-    entry = cache.get(key)
+    entry = recent.get(key)
     if entry is None:
-        built = build()
-        if built.status_code not in CACHED_STATUSES or built.streaming:
-            return built
-        entry = _entry(built, current)
-        cache.set(key, entry, settings.PUBLIC_CACHE_SECONDS)
-    response = HttpResponse(entry["content"], status=entry["status"])
+        entry = cache.get(key)
+        if entry is None:
+            built = build()
+            if built.status_code not in CACHED_STATUSES or built.streaming:
+                return built
+            entry = _entry(built, current)
+            cache.set(key, entry, settings.PUBLIC_CACHE_SECONDS)
+        recent.put(key, entry, settings.PUBLIC_CACHE_SECONDS)
+    gzipped = entry.get("gzipped")
+    if gzipped is not None and re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        content, etag = gzipped, entry["etag"][:-1] + '-gzip"'  # another representation, its own tag
+    else:
+        content, etag = entry["content"], entry["etag"]
+    response = HttpResponse(content, status=entry["status"])
     for name, value in entry["headers"].items():
         response[name] = value
-    public_headers(response, etag=entry["etag"], modified=entry["modified"])
+    if content is gzipped:
+        response["Content-Encoding"] = "gzip"
+    if gzipped is not None:
+        patch_vary_headers(response, ("Accept-Encoding",))  # shared caches keep both representations apart
+    public_headers(response, etag=etag, modified=entry["modified"])
     if frameable:
         response.xframe_options_exempt = True  # the embeddable snippet: any website may frame it
-    return get_conditional_response(request, etag=entry["etag"], last_modified=entry["modified"], response=response)
+    return get_conditional_response(request, etag=etag, last_modified=entry["modified"], response=response)
 
 
 def remembered(request: HttpRequest, scopes: Iterable[str], kind: str, compute: Callable[[], object]):

@@ -18,6 +18,7 @@ import time
 from django.core.cache import cache
 from django.db import transaction
 
+from workflow import version_watch
 from workflow.models import Declaration
 from workflow.selectors import PLACED
 
@@ -86,7 +87,10 @@ def changed(*scopes: str) -> None:
 
 def _bump(scopes: tuple[str, ...]) -> None:
     version = new_version()
-    cache.set_many({version_key(scope): version for scope in scopes}, timeout=None)
+    keys = [version_key(scope) for scope in scopes]
+    cache.set_many(dict.fromkeys(keys, version), timeout=None)
+    if version_watch.watch:
+        version_watch.watch.announce(keys)  # every server forgets the versions it kept
 
 
 def version_key(scope: str) -> str:

@@ -3,6 +3,8 @@ kept in Django's cache (a second request runs no SQL), query counts that do not 
 number of activities, and a change that shows at once, only where it shows."""
 from __future__ import annotations
 
+import gzip
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -60,6 +62,20 @@ def test_a_conditional_request_for_an_unchanged_page_gets_304_without_sql(client
     assert unchanged.status_code == since.status_code == 304 and unchanged.content == b""
     assert unchanged["ETag"] == first["ETag"] and unchanged["Cache-Control"] == "public, max-age=60"
     assert other.status_code == 200 and other.content == first.content
+
+
+def test_a_browser_that_accepts_gzip_gets_the_same_page_compressed_under_its_own_etag(client, planned):
+    for url in (f"/gongkai/{CODE}/", "/gongkai/feed.xml", "/gongkai/feed.json"):
+        plain = client.get(url)
+        packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+        assert "Content-Encoding" not in plain and packed["Content-Encoding"] == "gzip", url
+        assert gzip.decompress(packed.content) == plain.content and len(packed.content) < len(plain.content), url
+        assert "Accept-Encoding" in plain["Vary"] and "Accept-Encoding" in packed["Vary"], url  # shared caches keep both
+        assert packed["ETag"] != plain["ETag"], url
+        unchanged = client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"])
+        assert unchanged.status_code == 304, url
+    workbook = client.get(f"/gongkai/{CODE}/plan.xlsx", HTTP_ACCEPT_ENCODING="gzip")
+    assert workbook.status_code == 200 and "Content-Encoding" not in workbook  # a ZIP already
 
 
 def test_a_second_request_runs_no_sql(client, planned, django_assert_num_queries):

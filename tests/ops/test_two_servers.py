@@ -13,10 +13,11 @@ from viewflow.workflow.status import STATUS
 
 from scripts.serve_check import Server, Session
 from tests import factories
-from workflow import services
+from workflow import services, version_watch
 from workflow.flows import DeclarationFlow
 from workflow.models import Declaration, State
 from workflow.process import process_of
+from workflow.trail.checkpoints import checkpoint
 
 pytestmark = pytest.mark.postgres
 
@@ -113,3 +114,22 @@ def test_a_lockout_on_one_server_holds_on_the_other(servers, world_on_disk):
     person.request(f"{b.base}/login/")
     status, html, _ = person.post(f"{b.base}/login/", {"username": world.operator.username, "password": PASSWORD})
     assert status == 429 and "已被锁定 15 分钟" in html
+
+
+def test_a_change_made_anywhere_shows_at_once_on_both_servers(servers, world_on_disk, settings, monkeypatch):
+    """Each server keeps the public column's versions it read (`workflow.version_watch`) until a
+    change is announced: a checkpoint taken by another process (the daily job, on a worker)
+    shows on the next answer of both servers."""
+    a, b = servers
+    page = "/gongkai/audit-anchors/"
+    for server in (a, b):
+        for _ in range(3):  # the first answer starts the server's listener; the later ones use what it kept
+            assert Session().request(f"{server.base}{page}")[0] == 200
+    # This process writes to the servers' Redis, as a worker does.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_DB2,
+                                   "KEY_PREFIX": "themeday"}}
+    monkeypatch.setattr(version_watch, "watch", version_watch.VersionWatch(REDIS_DB2))
+    taken = checkpoint()
+    for server in (a, b):
+        status, html, _ = Session().request(f"{server.base}{page}")
+        assert status == 200 and f'data-anchor="{taken.pk}"' in html, server.base
