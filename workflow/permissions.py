@@ -68,7 +68,17 @@ def has_unit_perm(user: User, codename: str, unit: Unit) -> bool:
     """
     if not (user and user.is_authenticated and user.is_active):
         return False
-    return ObjectPermissionChecker(user).get_group_perms(unit).filter(codename=codename).exists()
+    return codename in unit_perms(user, unit)
+
+
+def unit_perms(user: User, unit: Unit) -> frozenset[str]:
+    """The codenames `user` holds on `unit` through its role groups, read once per request: kept
+    on the user object, as Django keeps its permissions (`workflow.roles` drops both when a role
+    changes). A page asks three or four times (view, act, upload, copy in)."""
+    held = user.__dict__.setdefault("_unit_perm_cache", {})
+    if unit.pk not in held:
+        held[unit.pk] = frozenset(ObjectPermissionChecker(user).get_group_perms(unit).values_list("codename", flat=True))
+    return held[unit.pk]
 
 
 def can_view(user: User, declaration: Declaration) -> bool:

@@ -76,7 +76,7 @@ def _change(*, user: User, role: str, unit: Unit | None, by: User, grant: bool, 
             action="grant_role" if grant else "revoke_role", actor=by, unit=unit,
             changed={"user": user.username, "role": role, "unit": unit.code if unit else None}, at=at,
         )
-    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_inbox_shape"):  # ModelBackend's, the inbox's
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_inbox_shape", "_unit_perm_cache"):  # Django's, ours
         user.__dict__.pop(cache, None)
     return True
 

@@ -3,8 +3,6 @@ exemplary). Reads go through `workflow.selectors`; every action through one serv
 """
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,12 +12,10 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
-from viewflow.workflow import chart
 
 from policies.models import Programme
 from workflow import forms, handover, inbox, reports, services
@@ -27,7 +23,6 @@ from workflow.actions import ACTIONS, Action, Reason
 from workflow.errors import RuleViolation, TransitionConflict
 from workflow.exports import XLSX
 from workflow.filters import SORT_LABELS, DeclarationFilter
-from workflow.flows import DeclarationFlow
 from workflow.forms import EvidenceForm, ExemplaryForm, ReasonForm
 from workflow.models import Declaration, State, state_label
 from workflow.permissions import authorize, can
@@ -52,6 +47,7 @@ from workflow.views.common import (
     row_url,
     service_errors,
 )
+from workflow.views.flow_chart import process_chart
 
 
 @login_required
@@ -154,16 +150,6 @@ def declaration_list_xlsx(request):
     return download(content, content_type=XLSX, filename=name)
 
 
-_STYLE_ELEMENT = re.compile(r"<style\b.*?</style>", re.DOTALL)
-_STYLE_ATTRIBUTE = re.compile(r'\sstyle="[^"]*"')
-
-
-def without_inline_style(svg: str) -> str:
-    """viewflow's process chart without its <style> element and style="" attributes, which a strict
-    Content-Security-Policy refuses; static/css/declarations.css draws the chart instead."""
-    return _STYLE_ATTRIBUTE.sub("", _STYLE_ELEMENT.sub("", svg))
-
-
 @login_required
 @service_errors
 def declaration_detail(request, pk: int):
@@ -171,9 +157,7 @@ def declaration_detail(request, pk: int):
     process = process_of(declaration)
     svg, steps = "", []
     if process is not None:
-        grid = chart.calc_layout_data(DeclarationFlow)
-        chart.calc_cell_status(DeclarationFlow, grid, process.pk)
-        svg = mark_safe(without_inline_style(chart.grid_to_svg(grid)))  # noqa: S308 (viewflow's own SVG, no user input)
+        svg = process_chart(process.pk)
         steps = list(
             process.task_set.filter(flow_task_type__in=("HUMAN", "HUMAN_START")).select_related("owner").order_by("created", "pk")
         )
