@@ -43,8 +43,9 @@ def test_filtered_and_sorted_costs_the_same_statements_for_10_and_300_rows(world
     _bulk_declarations(world, rows)
     client = api(world.reviewer)
 
-    # token+user, the user's global permissions (2), count, page: nothing per row or per filter
-    with django_assert_num_queries(4):
+    # token+user, the user's global permissions (2), count, page, the page's programmes (each read
+    # once, not joined to every row): nothing per row or per filter
+    with django_assert_num_queries(5):
         response = client.get("/api/declarations/", {"page_size": 500, "state": "submitted", "month": 5, "form": "forum",
                                                       "q": "主题", "unit": "批量", "sort": "-theme,month"})
 
