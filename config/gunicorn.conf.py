@@ -15,8 +15,9 @@ timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
 # The application is imported once, in the master, before the workers are forked: a replaced
-# worker answers at once instead of importing Django again (over a second of CPU) while the other
-# workers carry its share. Nothing connects at import (Django, Redis and Celery connect lazily).
+# worker answers at once instead of importing Django again while the other workers carry its
+# share (docs/benchmarks.md: seventh round). Nothing connects at import (Django, Redis and Celery
+# connect lazily). New code needs a restart, not a reload (docs/deploy.md).
 preload_app = True
 # A worker is replaced after this many requests (plus jitter): memory a library leaks cannot pile up.
 max_requests = 20000
