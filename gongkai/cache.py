@@ -44,35 +44,32 @@ COMPRESS_FROM_BYTES = 1024
 
 
 class RecentPages:
-    """The pages this process answered last, by the same keys as the shared cache.
+    """The pages this process answered last, one per address, as kept in the shared cache.
 
-    A key names the versions of what the page shows, so a page kept here is never stale: a
-    change gives its scopes new versions (read at every request: `versions`) and
-    therefore new keys. Keeping them saves reading a page of up to a few hundred kilobytes
-    from Redis and unpickling it on every answer. Bounded by count (least recently used goes)
-    and by PUBLIC_CACHE_SECONDS, like the shared entries.
+    A page is kept with the key of the versions it was built for and given back only for that
+    key, so a kept page is never stale: a change gives its scopes new versions (read at every
+    request: `versions`), therefore a new key, and the address's next page replaces it. Keeping
+    them saves reading a page of up to a few hundred kilobytes from Redis and unpickling it on
+    every answer. Bounded by count (least recently used goes) and by the entry's own expiry.
     """
 
     def __init__(self, size: int):
         self.size = size
-        self._pages: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+        self._pages: OrderedDict[str, tuple[str, dict]] = OrderedDict()  # address -> (key, entry)
         self._lock = threading.Lock()  # threaded servers (runserver, gthread) share one process
 
-    def get(self, key: str) -> dict | None:
+    def get(self, address: str, key: str) -> dict | None:
         with self._lock:
-            found = self._pages.get(key)
-            if found is None:
+            found = self._pages.get(address)
+            if found is None or found[0] != key or found[1]["expires"] < time.time():
                 return None
-            if found[0] < time.monotonic():
-                del self._pages[key]
-                return None
-            self._pages.move_to_end(key)
+            self._pages.move_to_end(address)
             return found[1]
 
-    def put(self, key: str, entry: dict, seconds: int) -> None:
+    def put(self, address: str, key: str, entry: dict) -> None:
         with self._lock:
-            self._pages[key] = (time.monotonic() + seconds, entry)
-            self._pages.move_to_end(key)
+            self._pages[address] = (key, entry)
+            self._pages.move_to_end(address)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
 
@@ -99,10 +96,15 @@ def versions(scopes: Iterable[str]) -> list[str]:
     return [found[key] for key in keys]
 
 
+def _address(request: HttpRequest) -> str:
+    """A page's address: scheme, host and path (the page's absolute links depend on them; a query
+    string changes nothing)."""
+    return "\x1f".join((request.scheme, request.get_host(), request.path))
+
+
 def _key(kind: str, request: HttpRequest, current: list[str]) -> str:
-    """A page's cache key: its address (scheme, host and path: the page's absolute links depend on
-    them; a query string changes nothing) and the versions of its scopes."""
-    text = "\x1f".join((request.scheme, request.get_host(), request.path, *current))
+    """A page's cache key: its address and the versions of its scopes."""
+    text = "\x1f".join((_address(request), *current))
     return f"public:{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
@@ -118,6 +120,7 @@ def _entry(response: HttpResponse, current: list[str]) -> dict:
         "headers": {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
         "etag": f'"{hashlib.sha256(content).hexdigest()[:40]}"',
         "modified": int(max(publication.version_time(v) for v in current)),
+        "expires": time.time() + settings.PUBLIC_CACHE_SECONDS,  # also where a process keeps a copy
     }
 
 
@@ -133,17 +136,17 @@ def public_headers(response: HttpResponse, *, etag: str, modified: int | None) -
 def serve(request: HttpRequest, scopes: Iterable[str], build: Callable[[], HttpResponse], *, frameable: bool = False) -> HttpResponse:
     """The page for `scopes`' current versions: from the cache, else `build()` (then kept)."""
     current = versions(scopes)
-    key = _key("page", request, current)
-    entry = recent.get(key)
+    key, address = _key("page", request, current), _address(request)
+    entry = recent.get(address, key)
     if entry is None:
         entry = cache.get(key)
-        if entry is None:
+        if entry is None or "expires" not in entry:  # (or kept by an earlier release)
             built = build()
             if built.status_code not in CACHED_STATUSES or built.streaming:
                 return built
             entry = _entry(built, current)
             cache.set(key, entry, settings.PUBLIC_CACHE_SECONDS)
-        recent.put(key, entry, settings.PUBLIC_CACHE_SECONDS)
+        recent.put(address, key, entry)
     gzipped = entry.get("gzipped")
     if gzipped is not None and re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
         content, etag = gzipped, entry["etag"][:-1] + '-gzip"'  # another representation, its own tag

@@ -75,7 +75,9 @@ def unit_perms(user: User, unit: Unit) -> frozenset[str]:
     """The codenames `user` holds on `unit` through its role groups, read once per request: kept
     on the user object, as Django keeps its permissions (`workflow.roles` drops both when a role
     changes). A page asks three or four times (view, act, upload, copy in)."""
-    held = user.__dict__.setdefault("_unit_perm_cache", {})
+    held = getattr(user, "_unit_perm_cache", None)
+    if held is None:
+        held = user._unit_perm_cache = {}  # through request.user's lazy wrapper, onto the User itself
     if unit.pk not in held:
         held[unit.pk] = frozenset(ObjectPermissionChecker(user).get_group_perms(unit).values_list("codename", flat=True))
     return held[unit.pk]

@@ -82,7 +82,7 @@ def changed(*scopes: str) -> None:
     """Give `scopes` new versions when the current transaction commits (at once outside one)."""
     scopes = tuple(dict.fromkeys(scopes))
     if scopes:
-        transaction.on_commit(lambda: _bump(scopes))
+        transaction.on_commit(lambda: _bump(scopes), robust=True)  # the action has committed: a cache outage is logged, not raised
 
 
 def _bump(scopes: tuple[str, ...]) -> None:

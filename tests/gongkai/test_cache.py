@@ -178,3 +178,18 @@ def test_a_logged_in_visitor_gets_the_same_page_as_everyone(client, world, plann
     logged_in = client.get(f"/gongkai/{CODE}/activities/{planned[0].pk}/")
     assert logged_in.content == anonymous.content and "Set-Cookie" not in logged_in
     assert world.operator.username not in logged_in.content.decode()
+
+
+def test_a_process_keeps_one_page_per_address_and_never_past_its_expiry():
+    import time
+
+    from gongkai.cache import RecentPages
+
+    pages = RecentPages(size=10)
+    old, new = {"expires": time.time() + 60}, {"expires": time.time() + 60}
+    pages.put("http\x1ftestserver\x1f/gongkai/", "key-v1", old)
+    pages.put("http\x1ftestserver\x1f/gongkai/", "key-v2", new)  # the address's new version replaces the old
+    assert pages.get("http\x1ftestserver\x1f/gongkai/", "key-v1") is None
+    assert pages.get("http\x1ftestserver\x1f/gongkai/", "key-v2") is new and len(pages._pages) == 1
+    pages.put("http\x1ftestserver\x1f/gongkai/feed.xml", "key-f", {"expires": time.time() - 1})
+    assert pages.get("http\x1ftestserver\x1f/gongkai/feed.xml", "key-f") is None  # expired in the shared cache too

@@ -11,6 +11,7 @@ import pytest
 import redis
 
 from tests.notifications.conftest import REDIS_URL, redis_or_fail
+from workflow import version_watch
 from workflow.version_watch import VersionWatch
 
 KEY = "public:v:plan:kaifu-2023"
@@ -102,3 +103,40 @@ def test_without_a_listener_every_read_goes_to_redis(client):
         assert watch.read([KEY], fetch) == {KEY: "v1"}
     assert fetch.count == 3 and not watch.live
 
+
+
+def test_a_kept_version_is_read_again_after_keep_seconds_even_if_an_announcement_was_lost(client, monkeypatch):
+    monkeypatch.setattr(version_watch, "KEEP_SECONDS", 0.05)
+    fetch = Fetches(client)
+    watch = subscribed(VersionWatch(REDIS_URL), fetch)
+    watch.read([KEY], fetch)
+    client.set(KEY, "v2")  # changed without an announcement (a publish that failed)
+    assert watch.read([KEY], fetch) == {KEY: "v1"}  # within KEEP_SECONDS the kept one is used
+    time.sleep(0.1)
+    assert watch.read([KEY], fetch) == {KEY: "v2"}
+
+
+def test_an_announcement_that_cannot_be_sent_is_logged_not_raised(client, caplog):
+    fetch = Fetches(client)
+    watch = subscribed(VersionWatch(REDIS_URL), fetch)
+    watch.read([KEY], fetch)
+    watch.url = "redis://127.0.0.1:1/0"  # Redis unreachable for the publisher
+    watch._publisher = None
+    client.set(KEY, "v2")
+    watch.announce([KEY])  # the action has committed: nothing to raise into
+    assert "未能通知" in caplog.text
+    assert watch.read([KEY], fetch) == {KEY: "v2"}  # this process forgot at once all the same
+
+
+def test_a_garbled_message_on_the_channel_does_not_stop_the_listener(client):
+    fetch = Fetches(client)
+    watch = subscribed(VersionWatch(REDIS_URL), fetch)
+    client.publish(watch.channel, b"\xff\xfe not utf-8")
+    watch.read([KEY], fetch)
+    client.set(KEY, "v2")
+    client.publish(watch.channel, KEY)
+    for _ in range(100):
+        if watch.live and KEY not in watch._known:
+            break
+        time.sleep(0.01)
+    assert watch.live and watch.read([KEY], fetch) == {KEY: "v2"}
