@@ -73,10 +73,6 @@ class RecentPages:
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
-
 
 recent = RecentPages(settings.PUBLIC_RECENT_PAGES)
 

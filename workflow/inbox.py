@@ -25,7 +25,7 @@ from units.roles import OPERATE, SEAL, Role
 from workflow.flows import DeclarationFlow
 from workflow.handover import holder_ids, principals_of
 from workflow.models import TaskRow
-from workflow.permissions import OFFICE_PERMS, SEPARATED_STEPS
+from workflow.permissions import OFFICE_PERMS, SEPARATED_STEPS, kept_on_user
 from workflow.selectors import (
     declarations_visible_to,
     member_unit_ids,
@@ -70,13 +70,9 @@ class Shape:
 
     @classmethod
     def of(cls, user: User) -> Shape:
-        """Read once per request: kept on the user object, as Django keeps its permissions
-        (`workflow.roles` drops both when a role changes)."""
-        shape = user.__dict__.get("_inbox_shape")
-        if shape is None:
-            shape = cls(unit_roles_of(user), tuple(perm for perm in OFFICE_TASK_PERMS if user.has_perm(perm)))
-            user.__dict__["_inbox_shape"] = shape
-        return shape
+        """Read once per request (`permissions.kept_on_user`)."""
+        return kept_on_user(user, "_inbox_shape", lambda: cls(
+            unit_roles_of(user), tuple(perm for perm in OFFICE_TASK_PERMS if user.has_perm(perm))))
 
 
 def _own_submission(person_id: int) -> Q:

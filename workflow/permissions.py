@@ -71,13 +71,21 @@ def has_unit_perm(user: User, codename: str, unit: Unit) -> bool:
     return codename in unit_perms(user, unit)
 
 
+def kept_on_user(user: User, name: str, make):
+    """What `make()` gives, read once per request: kept on the user object as Django keeps its
+    permissions (`workflow.roles` drops them all when a role changes). getattr/setattr reach the
+    User itself through request.user's lazy wrapper."""
+    found = getattr(user, name, None)
+    if found is None:
+        found = make()
+        setattr(user, name, found)
+    return found
+
+
 def unit_perms(user: User, unit: Unit) -> frozenset[str]:
-    """The codenames `user` holds on `unit` through its role groups, read once per request: kept
-    on the user object, as Django keeps its permissions (`workflow.roles` drops both when a role
-    changes). A page asks three or four times (view, act, upload, copy in)."""
-    held = getattr(user, "_unit_perm_cache", None)
-    if held is None:
-        held = user._unit_perm_cache = {}  # through request.user's lazy wrapper, onto the User itself
+    """The codenames `user` holds on `unit` through its role groups, read once per request (a
+    page asks three or four times: view, act, upload, copy in)."""
+    held = kept_on_user(user, "_unit_perm_cache", dict)
     if unit.pk not in held:
         held[unit.pk] = frozenset(ObjectPermissionChecker(user).get_group_perms(unit).values_list("codename", flat=True))
     return held[unit.pk]

@@ -93,12 +93,12 @@ def visibility(user: User, *, roles: frozenset[str] | None = None) -> Q | None:
     return visibility_of(user.pk, in_units=roles is None or bool(roles), office=is_office(user))
 
 
-def visibility_of(person_id: int, *, in_units: bool, office: bool) -> Q | None:
+def visibility_of(person_id: int, *, in_units: bool, office: bool, path: str = "") -> Q | None:
     """`visibility` from plain values: the person's id, whether to test their unit memberships,
-    whether they are office staff."""
-    parts = [Q(unit_id__in=member_unit_ids(person_id))] if in_units else []
+    whether they are office staff; `path` ("declaration__") tests a related row's declaration."""
+    parts = [Q(**{f"{path}unit_id__in": member_unit_ids(person_id)})] if in_units else []
     if office:
-        parts.append(Q(first_submitted_at__isnull=False))
+        parts.append(Q(**{f"{path}first_submitted_at__isnull": False}))
     return reduce(or_, parts) if parts else None
 
 
@@ -108,10 +108,7 @@ def visibility_through(user: User, path: str = "declaration") -> Q | None:
     hash every declaration the office may see. None: no declaration at all."""
     if not (user and user.is_authenticated and user.is_active):
         return None
-    parts = [Q(**{f"{path}__unit_id__in": member_unit_ids(user.pk)})]
-    if is_office(user):
-        parts.append(Q(**{f"{path}__first_submitted_at__isnull": False}))
-    return reduce(or_, parts)
+    return visibility_of(user.pk, in_units=True, office=is_office(user), path=f"{path}__")
 
 
 def declarations_visible_to(user: User, *, programme: Programme | None = None) -> QuerySet[Declaration]:

@@ -47,7 +47,7 @@ from workflow.views.common import (
     row_url,
     service_errors,
 )
-from workflow.views.flow_chart import process_chart
+from workflow.views.flow_chart import chart_of
 
 
 @login_required
@@ -157,10 +157,9 @@ def declaration_detail(request, pk: int):
     process = process_of(declaration)
     svg, steps = "", []
     if process is not None:
-        svg = process_chart(process.pk)
-        steps = list(
-            process.task_set.filter(flow_task_type__in=("HUMAN", "HUMAN_START")).select_related("owner").order_by("created", "pk")
-        )
+        tasks = list(process.task_set.select_related("owner").order_by("created", "pk"))  # the chart's and the step list's
+        svg = chart_of(tasks)
+        steps = [task for task in tasks if task.flow_task_type in ("HUMAN", "HUMAN_START")]
     programme = declaration.programme
     handover.mark_read(request.user, declaration)  # 抄送我的: read
     events = list(history_of(declaration, viewer=request.user))

@@ -27,19 +27,23 @@ def without_inline_style(svg: str) -> str:
     return _STYLE_ATTRIBUTE.sub("", _STYLE_ELEMENT.sub("", svg))
 
 
-def statuses(process_pk: int) -> tuple[tuple[str, str], ...]:
+def statuses(tasks) -> tuple[tuple[str, str], ...]:
     """Each flow node's status as viewflow's chart shows it: its latest task's, except that a new
     task does not hide what an earlier one of the node reached."""
     found: dict[str, str] = {}
-    tasks = DeclarationFlow.task_class._default_manager.filter(process_id=process_pk).order_by("flow_task", "created")
-    for node, status in tasks.values_list("flow_task", "status"):
-        if not (found.get(node.name) is not None and status == STATUS.NEW):
-            found[node.name] = status
+    for task in sorted(tasks, key=lambda task: task.created):
+        if not (found.get(task.flow_task.name) is not None and task.status == STATUS.NEW):
+            found[task.flow_task.name] = task.status
     return tuple(sorted(found.items()))
 
 
+def chart_of(tasks) -> SafeString:
+    """The chart of the process whose tasks (all of them) are `tasks`."""
+    return _drawn(statuses(tasks), translation.get_language())
+
+
 def process_chart(process_pk: int) -> SafeString:
-    return _drawn(statuses(process_pk), translation.get_language())
+    return chart_of(DeclarationFlow.task_class._default_manager.filter(process_id=process_pk).only("flow_task", "status", "created"))
 
 
 @functools.lru_cache(maxsize=256)
