@@ -132,12 +132,6 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
-# PostgreSQL: parameters bound on the server, and a statement sent a second time on a connection
-# is prepared there, so PostgreSQL plans it once (docs/benchmarks.md: planning was most of the time
-# of the product's statements). DB_PREPARED_STATEMENTS=0 behind PgBouncer's transaction pooling,
-# whose backends change under a connection (docs/deploy.md).
-if DATABASES["default"]["ENGINE"].endswith("postgresql") and os.environ.get("DB_PREPARED_STATEMENTS", "1") != "0":
-    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
