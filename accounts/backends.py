@@ -1,4 +1,4 @@
-"""Django's ModelBackend, with a person's permissions read in one prepared statement.
+"""Django's ModelBackend, with a person's permissions read in one statement.
 
 ModelBackend reads the permissions a person holds directly and those of their groups in two
 statements; every page and action that asks `has_perm` (is this person office staff?) pays both.
