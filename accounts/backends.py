@@ -4,7 +4,7 @@ ModelBackend reads the permissions a person holds directly and those of their gr
 statements; every page and action that asks `has_perm` (is this person office staff?) pays both.
 Here they come in one statement, cached on the user object for the request as ModelBackend caches
 them (`_perm_cache`; `workflow.roles` drops it when a role changes). The statement is written
-once as SQL: the ORM built it anew on every request, a tenth of a page's time
+once as SQL: the ORM built it anew on every request, about 1.4 ms each time
 (docs/benchmarks.md, eighth round).
 """
 from __future__ import annotations

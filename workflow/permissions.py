@@ -92,6 +92,8 @@ def unit_perms(user: User, unit: Unit) -> frozenset[str]:
     page asks three or four times: view, act, upload, copy in). Guardian's group object
     permissions, as `ObjectPermissionChecker.get_group_perms` reads them, in a statement written
     once (the ORM built guardian's query anew for every request and action)."""
+    if not user.is_active:
+        return frozenset()  # as guardian: an inactive person holds nothing
     held = kept_on_user(user, "_unit_perm_cache", dict)
     if unit.pk not in held:
         with connection.cursor() as cursor:

@@ -23,7 +23,9 @@ def test_unit_perms_are_guardians_group_object_permissions_for_each_kind_of_pers
     other, (other_operator, _other_leader) = unit_with_people("perm-b", "开福区测试乙局")
     reviewer = person("perm-reviewer", Role.REVIEWER)
     boss = UserFactory(is_superuser=True)
-    for someone in (operator, leader, other_operator, reviewer, boss):
+    gone = person("perm-gone", Role.LEADER, unit)
+    get_user_model().objects.filter(pk=gone.pk).update(is_active=False)
+    for someone in (operator, leader, other_operator, reviewer, boss, gone):
         for target in (unit, other):
             guardian = set(ObjectPermissionChecker(fresh(someone)).get_group_perms(target))
             assert unit_perms(fresh(someone), target) == guardian, (someone.username, target.code)
@@ -31,6 +33,7 @@ def test_unit_perms_are_guardians_group_object_permissions_for_each_kind_of_pers
     assert unit_perms(fresh(operator), unit) == {PERM_OPERATE}
     assert unit_perms(fresh(other_operator), unit) == frozenset()
     assert unit_perms(fresh(boss), unit) == frozenset()  # superuser status is not a unit role
+    assert unit_perms(fresh(gone), unit) == frozenset()  # an inactive leader holds nothing
 
 
 def test_a_unit_permission_costs_one_statement_per_unit_then_none():
