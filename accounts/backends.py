@@ -18,7 +18,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 
-def _table(model) -> str:
+def table_name(model) -> str:
+    """A model's table, quoted for SQL written by hand (also `workflow.permissions`)."""
     return connection.ops.quote_name(model._meta.db_table)
 
 
@@ -27,15 +28,15 @@ def _statement(*, superuser: bool) -> str:
     """Every permission (a superuser's), or those held directly or through a group, as
     (app label, codename); the person's id twice as its parameters."""
     User = get_user_model()
-    select = (f"SELECT ct.app_label, p.codename FROM {_table(Permission)} p"
-              f" JOIN {_table(ContentType)} ct ON ct.id = p.content_type_id")
+    select = (f"SELECT ct.app_label, p.codename FROM {table_name(Permission)} p"
+              f" JOIN {table_name(ContentType)} ct ON ct.id = p.content_type_id")
     if superuser:
         return select
     return (
-        f"{select} WHERE EXISTS (SELECT 1 FROM {_table(User.user_permissions.through)} up"
+        f"{select} WHERE EXISTS (SELECT 1 FROM {table_name(User.user_permissions.through)} up"
         f" WHERE up.user_id = %s AND up.permission_id = p.id)"
-        f" OR EXISTS (SELECT 1 FROM {_table(User.groups.through)} ug"
-        f" JOIN {_table(Group.permissions.through)} gp ON gp.group_id = ug.group_id"
+        f" OR EXISTS (SELECT 1 FROM {table_name(User.groups.through)} ug"
+        f" JOIN {table_name(Group.permissions.through)} gp ON gp.group_id = ug.group_id"
         f" WHERE ug.user_id = %s AND gp.permission_id = p.id)"
     )
 

@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from guardian.models import GroupObjectPermission
 
+from accounts.backends import table_name
 from units.models import Unit
 from units.roles import EVALUATE, OPERATE, PERM_OPERATE, REVIEW, SCHEDULE, SEAL
 from workflow.actions import ACTIONS, Action, actions_completing
@@ -106,13 +107,10 @@ def unit_perms(user: User, unit: Unit) -> frozenset[str]:
 def _unit_perms_statement() -> str:
     """Guardian's group object permissions of one object (content type, object id) held through
     one person's groups: their codenames."""
-    def table(model) -> str:
-        return connection.ops.quote_name(model._meta.db_table)
-
     return (
-        f"SELECT p.codename FROM {table(GroupObjectPermission)} gop"
-        f" JOIN {table(Permission)} p ON p.id = gop.permission_id AND p.content_type_id = gop.content_type_id"
-        f" JOIN {table(get_user_model().groups.through)} ug ON ug.group_id = gop.group_id"
+        f"SELECT p.codename FROM {table_name(GroupObjectPermission)} gop"
+        f" JOIN {table_name(Permission)} p ON p.id = gop.permission_id AND p.content_type_id = gop.content_type_id"
+        f" JOIN {table_name(get_user_model().groups.through)} ug ON ug.group_id = gop.group_id"
         f" WHERE gop.content_type_id = %s AND gop.object_pk = %s AND ug.user_id = %s"
     )
 
