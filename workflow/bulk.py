@@ -77,7 +77,7 @@ def review(*, ids, by: User, action: Action, reason: str = "") -> list[Outcome]:
         if problems:
             raise RuleViolation(problems)
     labels = {d.pk: f"{d.unit.name}《{d.theme or '（未填主题）'}》"
-              for d in declarations_visible_to(by).filter(pk__in=ids).only("pk", "theme", "programme", "unit__name")}
+              for d in declarations_visible_to(by).filter(pk__in=ids).only("pk", "theme", "state", "programme", "unit__name")}
     outcomes = []
     for pk in ids:
         try:

@@ -146,7 +146,8 @@ def _waiting_tasks(programme: Programme, today: dt.date) -> list[Due]:
         return []
     rows = [row for row in TaskRow.objects.filter(declaration__programme=programme, status__in=OPEN)
             .select_related("declaration__unit").only("flow_task", "created", "owner", "owner_permission", "unit_id", "due_on",
-                                                      "declaration__theme", "declaration__unit__name").order_by("pk")
+                                                      "declaration__theme", "declaration__state",
+                                                      "declaration__unit__name").order_by("pk")
             if row.flow_task.name in WAITING_STEPS]
     levels = {}
     for row in rows:
