@@ -17,10 +17,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
-
-def table_name(model) -> str:
-    """A model's table, quoted for SQL written by hand (also `workflow.permissions`)."""
-    return connection.ops.quote_name(model._meta.db_table)
+from config.sql import table_name
 
 
 @cache

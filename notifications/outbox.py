@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import connection, transaction
+from django.utils import timezone
 
-from notifications.models import DEFAULT_CHANNELS, Channel, Delivery, Message, Preference
+from config.sql import in_list, table_name
+from notifications.models import DEFAULT_CHANNELS, Channel, Delivery, Message, Preference, Profile
 from notifications.tasks import deliver_due
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,10 @@ class _Contact:
 def sms_enabled() -> bool:
     return bool(settings.SMS_BACKEND)
 
+
+# The columns `_insert` writes, and how many messages go in one statement without arrays (SQLite).
+_MESSAGE_COLUMNS = ("recipient_id", "kind", "cause", "title", "body", "url", "declaration_id", "created_at")
+_BATCH = 500
 
 # Notes held back by `together()` (None outside it).
 _held: ContextVar[list[Note] | None] = ContextVar("outbox_held", default=None)
@@ -106,44 +111,61 @@ def write(notes: Iterable[Note]) -> list[Message]:
 
 def _contacts(people: set[int], *, kinds: set[str]) -> dict[int, _Contact]:
     """Active people among `people`, with their address, mobile number and channel choices for
-    `kinds`: one statement (a correlated lookup per kind and channel)."""
-    choices = {}
-    for kind in kinds:
-        chosen = Preference.objects.filter(user=OuterRef("pk"), kind=kind)
-        choices[f"email_{kind}"] = Subquery(chosen.values("email")[:1])
-        choices[f"sms_{kind}"] = Subquery(chosen.values("sms")[:1])
-    rows = get_user_model().objects.filter(pk__in=people, is_active=True).values(
-        "pk", "email", "notify_profile__mobile", **choices,
-    )
-    found = {}
-    for row in rows:
-        channels = {}
-        for kind in kinds:
-            default_email, default_sms = DEFAULT_CHANNELS[kind]
-            email, sms = row[f"email_{kind}"], row[f"sms_{kind}"]
-            channels[kind] = (default_email if email is None else email, default_sms if sms is None else sms)
-        found[row["pk"]] = _Contact(row["email"] or "", row["notify_profile__mobile"] or "", channels)
+    `kinds`: one statement (a row per person and chosen kind)."""
+    User = get_user_model()
+    people, kinds = sorted(people), sorted(kinds)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.id, u.email, pr.mobile, pf.kind, pf.email, pf.sms FROM {table_name(User)} u"
+            f" LEFT JOIN {table_name(Profile)} pr ON pr.user_id = u.id"
+            f" LEFT JOIN {table_name(Preference)} pf ON pf.user_id = u.id AND pf.kind IN ({in_list(kinds)})"
+            f" WHERE u.is_active = %s AND u.id IN ({in_list(people)})",
+            [*kinds, True, *people],
+        )
+        rows = cursor.fetchall()
+    found: dict[int, _Contact] = {}
+    for person, email, mobile, kind, by_email, by_sms in rows:
+        contact = found.setdefault(person, _Contact(email or "", mobile or "", {k: DEFAULT_CHANNELS[k] for k in kinds}))
+        if kind is not None:
+            contact.channels[kind] = (bool(by_email), bool(by_sms))
     return found
 
 
 def _insert(notes: list[Note]) -> list[tuple[Message, Note]]:
-    """The messages of `notes`, inserted in one statement, each with its note. Callers name each
-    cause once (a task, a reminder, an audit position); should one exist already all the same, it
-    is left as it was and the others are written."""
-    pairs = [
-        (Message(recipient_id=n.recipient_id, kind=n.kind, cause=n.cause, title=n.title[:200], body=n.body,
-                 url=n.url, declaration_id=n.declaration_id), n)
-        for n in notes
-    ]
-    try:
-        with transaction.atomic():
-            Message.objects.bulk_create([message for message, _note in pairs])
-    except IntegrityError:
-        existing = set(Message.objects.filter(recipient_id__in={n.recipient_id for n in notes},
-                                              cause__in={n.cause for n in notes}).values_list("recipient_id", "cause"))
-        pairs = [(m, n) for m, n in pairs if (n.recipient_id, n.cause) not in existing]
-        Message.objects.bulk_create([message for message, _note in pairs])
-    return pairs
+    """The messages of `notes`, each with its note, inserted in one statement (in batches on a
+    database without arrays). Callers name each cause once (a task, a reminder, an audit
+    position); should one exist already all the same, it is left as it was and the others are
+    written."""
+    if not notes:
+        return []
+    now = timezone.now()
+    by_key = {(n.recipient_id, n.cause): n for n in notes}
+    columns = ", ".join(connection.ops.quote_name(c) for c in _MESSAGE_COLUMNS)
+    head = f"INSERT INTO {table_name(Message)} ({columns})"
+    tail = " ON CONFLICT (recipient_id, cause) DO NOTHING RETURNING id, recipient_id, cause"
+    rows = [(n.recipient_id, n.kind, n.cause, n.title[:200], n.body, n.url, n.declaration_id) for n in notes]
+    inserted = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one statement whatever the number, as Django's bulk_create
+            cursor.execute(f"{head} SELECT *, %s::timestamptz FROM UNNEST(%s::integer[], %s::varchar[], %s::varchar[],"
+                           f" %s::varchar[], %s::text[], %s::varchar[], %s::integer[]){tail}",
+                           [now, *map(list, zip(*rows, strict=True))])
+            inserted += cursor.fetchall()
+        else:
+            stamp = Message._meta.get_field("created_at").get_db_prep_value(now, connection)
+            for start in range(0, len(rows), _BATCH):
+                batch = rows[start:start + _BATCH]
+                cursor.execute(f"{head} VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s)'] * len(batch))}{tail}",
+                               [value for row in batch for value in (*row, stamp)])
+                inserted += cursor.fetchall()
+    written = []
+    for pk, recipient_id, cause in inserted:
+        n = by_key[recipient_id, cause]
+        message = Message(pk=pk, recipient_id=recipient_id, kind=n.kind, cause=cause, title=n.title[:200], body=n.body,
+                          url=n.url, declaration_id=n.declaration_id, created_at=now)
+        message._state.adding, message._state.db = False, connection.alias
+        written.append((message, n))
+    return written
 
 
 def _enqueue_delivery() -> None:

@@ -25,7 +25,7 @@ from django.utils import timezone
 from notifications.models import Kind
 from notifications.outbox import Note, write
 from policies import rules
-from workflow import audit
+from workflow import audit, locking
 from workflow.errors import NotFound, PermissionRefused, RuleViolation
 from workflow.models import Comment, Declaration
 from workflow.notify import declaration_url
@@ -98,10 +98,7 @@ def _clean(body) -> str:
 
 
 def _lock(declaration_id: int) -> Declaration:
-    try:
-        return Declaration.objects.select_for_update(of=("self",)).select_related("programme", "unit").get(pk=declaration_id)
-    except (Declaration.DoesNotExist, TypeError, ValueError):
-        raise NotFound() from None
+    return locking.declaration_for_update(declaration_id)
 
 
 def comment_post(*, declaration: Declaration | int, by: User, body, office_only: bool = False,

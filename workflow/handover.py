@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, Value
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +32,7 @@ from notifications.outbox import Note, write
 from policies.rules import NON_FIELD, Problem
 from units.models import UnitRoleGroup
 from units.roles import OPERATE, REVIEW, SCHEDULE, SEAL, Role
-from workflow import audit, process
+from workflow import audit, locking, process
 from workflow.actions import ACTIONS, Action
 from workflow.errors import NotFound, PermissionRefused, RuleViolation, TransitionConflict
 from workflow.models import CopyIn, Declaration, Substitution
@@ -92,11 +91,7 @@ def _reason(reason: str, label: str) -> str:
 
 def _lock(declaration_id) -> Declaration:
     """The declaration's row, locked for the transaction (its audit chain head), with its process id."""
-    try:
-        return (Declaration.objects.select_for_update(of=("self",)).select_related("programme", "unit")
-                .annotate(process_pk=process.id_of_process()).get(pk=int(declaration_id)))
-    except (Declaration.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    return locking.declaration_for_update(declaration_id)
 
 
 # ------------------------------------------------------------------ 代理: who acts for whom
@@ -116,13 +111,6 @@ def holder_ids(person_id: int, today) -> RawSQL:
 def active(today: dt.date | None = None):
     day = _today(today)
     return Substitution.objects.filter(starts__lte=day, ends__gte=day, ended_at__isnull=True)
-
-
-def substitutes_today(user: User) -> Exists | Value:
-    """Whether `user` substitutes for anyone today, as an expression to read with another row."""
-    if not (user and user.is_authenticated and user.is_active):
-        return Value(False)
-    return Exists(active().filter(substitute_id=user.pk))
 
 
 def principals_of(user: User, today: dt.date | None = None) -> list[User]:

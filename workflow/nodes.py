@@ -31,10 +31,14 @@ def declaration_author(activation):
 
 
 def state_is(*states):
-    """A gateway condition on the declaration's state, read fresh from the database."""
+    """A gateway condition on the declaration's state: the declaration the service has just saved
+    and handed to the process (`process._complete`), else read fresh from the database."""
 
     def condition(activation) -> bool:
-        return Declaration.objects.filter(pk=activation.process.artifact_object_id, state__in=states).exists()
+        process = activation.process
+        if type(process).artifact.is_cached(process):
+            return process.artifact.state in states
+        return Declaration.objects.filter(pk=process.artifact_object_id, state__in=states).exists()
 
     return condition
 
@@ -64,7 +68,7 @@ class HumanTask(_NoTaskAdminViews, flow.View):
             return False
         if self.name not in SEPARATED_STEPS:
             return True
-        declaration = Declaration.objects.only("submitted_by_id").get(pk=task.process.artifact_object_id)
+        declaration = Declaration.objects.only("submitted_by_id", "state").get(pk=task.process.artifact_object_id)
         return may_take(user, self.name, declaration)
 
 

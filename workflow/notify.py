@@ -11,14 +11,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from config.sql import ModelColumns, in_list, table_name
 from notifications.models import Kind
 from notifications.outbox import Note, write
 from units.models import UnitRoleGroup
@@ -36,20 +41,36 @@ ROLES_OF_UNIT_TASK = {f"units.{PERM_OPERATE}": UNIT_ROLES, f"units.{PERM_SEAL}":
 
 # ------------------------------------------------------------------ audiences
 
+def _unit_members(unit_ids: Iterable[int]) -> list[tuple[int, str, int]]:
+    """(unit id, role, person id) of the active people in these units' role groups: one statement."""
+    unit_ids = list(unit_ids)
+    if not unit_ids:
+        return []
+    User = get_user_model()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT urg.unit_id, urg.role, ug.user_id FROM {table_name(UnitRoleGroup)} urg"
+            f" JOIN {table_name(User.groups.through)} ug ON ug.group_id = urg.group_id"
+            f" JOIN {table_name(User)} u ON u.id = ug.user_id"
+            f" WHERE u.is_active = %s AND urg.unit_id IN ({in_list(unit_ids)})",
+            [True, *unit_ids],
+        )
+        return cursor.fetchall()
+
+
 def unit_people(unit_ids: Iterable[int], roles: Iterable[str] = UNIT_ROLES) -> dict[int, set[int]]:
     """Unit id → the active people holding one of `roles` in it: one statement."""
+    roles = set(roles)
     found: dict[int, set[int]] = defaultdict(set)
-    for unit_id, person in UnitRoleGroup.objects.filter(
-        unit_id__in=list(unit_ids), role__in=list(roles), group__user__is_active=True,
-    ).values_list("unit_id", "group__user"):
-        found[unit_id].add(person)
+    for unit_id, role, person in _unit_members(unit_ids):
+        if role in roles:
+            found[unit_id].add(person)
     return found
 
 
 def _members_by_role(unit_ids: Iterable[int]) -> dict[tuple[int, str], set[int]]:
     found: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for unit_id, role, person in UnitRoleGroup.objects.filter(unit_id__in=list(unit_ids), group__user__is_active=True) \
-            .values_list("unit_id", "role", "group__user"):
+    for unit_id, role, person in _unit_members(unit_ids):
         found[unit_id, role].add(person)
     return found
 
@@ -57,20 +78,27 @@ def _members_by_role(unit_ids: Iterable[int]) -> dict[tuple[int, str], set[int]]
 def office_people(perms: Iterable[str]) -> dict[str, set[int]]:
     """Permission ("workflow.review_declaration") → the active people holding it through a group or
     directly: one statement. A superuser holds every permission but is told only through a role."""
-    by_code = {perm.split(".", 1)[1]: perm for perm in perms}
+    perms = sorted(set(perms))
     found: dict[str, set[int]] = defaultdict(set)
-    if not by_code:
+    if not perms:
         return found
     User = get_user_model()
-    app_labels = {perm.split(".", 1)[0] for perm in by_code.values()}
-    via_groups = User.objects.filter(
-        is_active=True, groups__permissions__codename__in=by_code, groups__permissions__content_type__app_label__in=app_labels,
-    ).values_list("pk", "groups__permissions__codename")
-    direct = User.objects.filter(
-        is_active=True, user_permissions__codename__in=by_code, user_permissions__content_type__app_label__in=app_labels,
-    ).values_list("pk", "user_permissions__codename")
-    for person, codename in via_groups.union(direct):
-        found[by_code[codename]].add(person)
+    held = (f" JOIN {table_name(Permission)} p ON p.id = {{link}}.permission_id"
+            f" JOIN {table_name(ContentType)} ct ON ct.id = p.content_type_id"
+            f" WHERE u.is_active = %s AND (ct.app_label || '.' || p.codename) IN ({in_list(perms)})")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.id, ct.app_label || '.' || p.codename FROM {table_name(User)} u"
+            f" JOIN {table_name(User.groups.through)} ug ON ug.user_id = u.id"
+            f" JOIN {table_name(Group.permissions.through)} gp ON gp.group_id = ug.group_id"
+            + held.format(link="gp") +
+            f" UNION SELECT u.id, ct.app_label || '.' || p.codename FROM {table_name(User)} u"
+            f" JOIN {table_name(User.user_permissions.through)} up ON up.user_id = u.id"
+            + held.format(link="up"),
+            [True, *perms, True, *perms],
+        )
+        for person, perm in cursor.fetchall():
+            found[perm].add(person)
     return found
 
 
@@ -106,6 +134,39 @@ def task_audiences(rows: list[TaskRow]) -> list[tuple[set[int], set[int]]]:
         may_act = {row.owner_id} if row.owner_id else set(audience)
         found.append((audience | may_act, may_act))
     return found
+
+
+# What `tasks_opened` reads of each task it announces.
+_UNANNOUNCED_FIELDS = ("id", "flow_task", "status", "created", "owner", "owner_permission", "process")
+
+
+@cache
+def _unannounced_statement() -> tuple[str, ModelColumns]:
+    t = ModelColumns(Task, "t", only=_UNANNOUNCED_FIELDS)
+    previous = Task.previous.through
+    return (
+        f"SELECT {t.sql}, (SELECT pt.flow_task FROM {table_name(previous)} tp JOIN {table_name(Task)} pt"
+        f" ON pt.id = tp.to_task_id WHERE tp.from_task_id = t.id LIMIT 1)"
+        f" FROM {table_name(Task)} t WHERE t.status IN ({in_list(OPEN)})"
+        f" AND NOT EXISTS (SELECT 1 FROM {table_name(TaskDeadline)} dl WHERE dl.task_id = t.id)"
+        f" AND t.process_id IN ({{processes}}) ORDER BY t.id"
+    ), t
+
+
+def _unannounced(process_ids) -> list[Task]:
+    """The open tasks of these processes not yet announced (no due date yet), each with the node it
+    came from (`after`, as `_gate_before`): one statement, written once (`config.sql`)."""
+    sql, t = _unannounced_statement()
+    process_ids = list(process_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(processes=in_list(process_ids)), [*map(str, OPEN), *process_ids])
+        found = cursor.fetchall()
+    rows = []
+    for *values, after in found:
+        row = t.instance(values)
+        row.after = after
+        rows.append(row)
+    return rows
 
 
 def _gate_before(task_pk) -> Subquery:
@@ -177,17 +238,14 @@ def tasks_opened(declarations: Iterable[Declaration], *, by=None) -> int:
         of_process = {process_pk: pk for pk, process_pk in known.items() if process_pk}
         if not of_process:
             return 0
-        tasks = Task.objects.filter(process_id__in=list(of_process))
+        rows = _unannounced(of_process)
     else:
         of_process = None
-        tasks = Task.objects.filter(process__in=process.processes_of(declarations)).annotate(
-            declaration_id=F("process__artifact_object_id"))
-    rows = list(
-        tasks.filter(status__in=OPEN, deadline__isnull=True)
-        .annotate(after=_gate_before(OuterRef("pk")))
-        .only("flow_task", "status", "created", "owner", "owner_permission", "process_id")
-        .order_by("pk")
-    )
+        rows = list(
+            Task.objects.filter(process__in=process.processes_of(declarations), status__in=OPEN, deadline__isnull=True)
+            .annotate(declaration_id=F("process__artifact_object_id"), after=_gate_before(OuterRef("pk")))
+            .only(*_UNANNOUNCED_FIELDS).order_by("pk")
+        )
     if not rows:
         return 0
     for row in rows:
@@ -233,8 +291,9 @@ def due_dates_changed(declarations: Iterable[Declaration]) -> None:
 def _to_unit(declaration: Declaration, *, by, kind: str, cause: str, title: str, body: str, url: str = "",
              required: bool = False) -> None:
     people = unit_people([declaration.unit_id]).get(declaration.unit_id, set()) - {getattr(by, "pk", None)}
-    write([Note(person, kind, cause, title, body, url=url or declaration_url(declaration.pk), declaration_id=declaration.pk,
-                required=required) for person in sorted(people)])
+    url = url or declaration_url(declaration.pk)
+    write([Note(person, kind, cause, title, body, url=url, declaration_id=declaration.pk, required=required)
+           for person in sorted(people)])
 
 
 def transitioned(declaration: Declaration, *, action: str, by, reason: str = "") -> None:

@@ -17,7 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from guardian.models import GroupObjectPermission
 
-from accounts.backends import table_name
+from config.sql import table_name
 from units.models import Unit
 from units.roles import EVALUATE, OPERATE, PERM_OPERATE, REVIEW, SCHEDULE, SEAL
 from workflow.actions import ACTIONS, Action, actions_completing
@@ -67,7 +67,7 @@ def may_set_evidence_publicity(user: User, declaration: Declaration) -> bool:
     return has_unit_perm(user, PERM_OPERATE, declaration.unit) or may_release(user)
 
 
-def has_unit_perm(user: User, codename: str, unit: Unit) -> bool:
+def has_unit_perm(user: User, codename: str, unit: Unit | int) -> bool:
     """The unit permission, held through one of the unit's role groups (guardian group object
     permissions). Superuser status is not a unit role: nobody seals for a unit or sees its
     drafts without belonging to it, exactly as `selectors.declarations_visible_to` joins.
@@ -88,7 +88,7 @@ def kept_on_user(user: User, name: str, make):
     return found
 
 
-def unit_perms(user: User, unit: Unit) -> frozenset[str]:
+def unit_perms(user: User, unit: Unit | int) -> frozenset[str]:
     """The codenames `user` holds on `unit` through its role groups, read once per request (a
     page asks three or four times: view, act, upload, copy in). Guardian's group object
     permissions, as `ObjectPermissionChecker.get_group_perms` reads them, in a statement written
@@ -96,11 +96,12 @@ def unit_perms(user: User, unit: Unit) -> frozenset[str]:
     if not user.is_active:
         return frozenset()  # as guardian: an inactive person holds nothing
     held = kept_on_user(user, "_unit_perm_cache", dict)
-    if unit.pk not in held:
+    unit_id = unit.pk if isinstance(unit, Unit) else unit
+    if unit_id not in held:
         with connection.cursor() as cursor:
-            cursor.execute(_unit_perms_statement(), [ContentType.objects.get_for_model(Unit).pk, str(unit.pk), user.pk])
-            held[unit.pk] = frozenset(codename for (codename,) in cursor.fetchall())
-    return held[unit.pk]
+            cursor.execute(_unit_perms_statement(), [ContentType.objects.get_for_model(Unit).pk, str(unit_id), user.pk])
+            held[unit_id] = frozenset(codename for (codename,) in cursor.fetchall())
+    return held[unit_id]
 
 
 @cache
@@ -122,9 +123,10 @@ def can_view(user: User, declaration: Declaration) -> bool:
     """
     if not (user and user.is_authenticated and user.is_active):
         return False
-    if has_unit_perm(user, PERM_OPERATE, declaration.unit):
+    # The office's check first: its permissions are read once per request, the unit's once per unit.
+    if declaration.first_submitted_at is not None and is_office(user):
         return True
-    return declaration.first_submitted_at is not None and is_office(user)
+    return has_unit_perm(user, PERM_OPERATE, declaration.unit_id)
 
 
 def refusal(user: User, action: Action, declaration: Declaration | None = None, *, unit: Unit | None = None) -> str | None:

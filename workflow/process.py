@@ -92,17 +92,16 @@ def follow(process_id: int | None, step: str | None, *, by: User, declaration: D
     """The process follows an action its service just performed (inside `locked`)."""
     if process_id is None or step is None:
         return
-    process = DeclarationProcess.objects.get(pk=process_id)
     if step == WITHDRAWN:
-        _withdrawn(process)
+        _withdrawn(DeclarationProcess.objects.get(pk=process_id))
     elif step == ENDED:
-        _ended(process)
+        _ended(DeclarationProcess.objects.get(pk=process_id))
     else:
-        if step in _BEFORE and declaration.state == State.SUBMITTED and not _open_task(process, step):
-            earlier = _open_task(process, _BEFORE[step])
+        if step in _BEFORE and declaration.state == State.SUBMITTED and not _open_task(process_id, step):
+            earlier = _open_task(process_id, _BEFORE[step])
             if earlier is not None:
                 _complete(earlier, by=by, declaration=declaration)
-        task = _open_task(process, step)
+        task = _open_task(process_id, step)
         if task is not None:
             _complete(task, by=by, declaration=declaration)
 
@@ -134,17 +133,20 @@ def open_task_owner(process_id: int, step: str) -> int | None:
             .order_by("-pk").values_list("owner_id", flat=True).first())
 
 
-def _open_task(process: DeclarationProcess, step: str):
+def _open_task(process_id: int, step: str) -> Task | None:
+    """The open task of node `step` of the process (the latest), read with its process."""
     node = getattr(_flow(), step)
-    return process.task_set.filter(flow_task=node, status__in=OPEN).order_by("-pk").first()
+    return (Task.objects.select_related("process").filter(process_id=process_id, flow_task=node, status__in=OPEN)
+            .order_by("-pk").first())
 
 
 def _complete(task, *, by: User, declaration: Declaration) -> None:
     """What a task page does: the task taken by `by`, started and executed."""
-    task.owner = by
-    if task.status == STATUS.NEW:
-        task.status = STATUS.ASSIGNED
-    task.save(update_fields=["owner", "status"])
+    if task.owner_id != by.pk or task.status == STATUS.NEW:  # not yet theirs (a task page claimed it first)
+        task.owner = by
+        if task.status == STATUS.NEW:
+            task.status = STATUS.ASSIGNED
+        task.save(update_fields=["owner", "status"])
     activation = task.flow_task.activation_class(task)
     activation.process.artifact = declaration  # the next nodes read the declaration as saved
     if task.status != STATUS.STARTED:

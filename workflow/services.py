@@ -24,7 +24,7 @@ from policies import holding, rules
 from policies.models import Programme
 from policies.rules import NON_FIELD, Problem
 from units.models import Unit
-from workflow import audit, handover, notify, process, publication, reminders, schedule_versions
+from workflow import audit, handover, locking, notify, process, publication, reminders, schedule_versions
 from workflow import evidence as evidence_files
 from workflow.actions import ACTIONS, ENDED, WITHDRAWN, Action, Reason
 from workflow.errors import NotFound, PermissionRefused, RuleViolation, TransitionConflict
@@ -123,16 +123,7 @@ def _pk(declaration: Declaration | int) -> int:
 
 
 def _lock(declaration: Declaration | int, *, by: User | None = None) -> Declaration:
-    """The declaration's row, locked for the transaction, with its process's id (`process_pk`) and,
-    given the actor, whether they substitute for anyone today (`by_substitutes`, for 代理)."""
-    extra = {"by_substitutes": handover.substitutes_today(by)} if by is not None else {}
-    try:
-        return (
-            Declaration.objects.select_for_update(of=("self",)).select_related("programme", "unit")
-            .annotate(process_pk=process.id_of_process(), **extra).get(pk=_pk(declaration))
-        )
-    except (Declaration.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    return locking.declaration_for_update(declaration, by=by)
 
 
 def _plain(value):

@@ -272,3 +272,58 @@ def test_the_message_center_shows_exactly_the_messages_about_declarations_one_ma
         assert set(messages_of(p).values_list("pk", flat=True)) == expected
     assert not messages_of(w.reviewer).filter(declaration=draft).exists()  # never submitted: the office never reads of it
     assert messages_of(w.operator).filter(declaration=draft).exists() and not messages_of(w.operator).filter(declaration=submitted).exists()
+
+
+def test_who_is_told_a_unit_or_an_office_task_is_who_holds_its_role(world):
+    """The audiences (`notify.unit_people`, `notify.office_people`) against Django's own answer:
+    a permission held through a group or directly; never an inactive person; a superuser only
+    through a role."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+    from units.roles import REVIEW, SCHEDULE
+
+    w = world
+    direct = UserFactory(username="direct-reviewer")
+    direct.user_permissions.add(Permission.objects.get(codename=REVIEW.split(".")[1]))
+    get_user_model().objects.create_superuser("root", "root@example.com", "Root-pass-1!")
+    w.scheduler.is_active = False
+    w.scheduler.save(update_fields=["is_active"])
+    w.other_leader.is_active = False
+    w.other_leader.save(update_fields=["is_active"])
+
+    office = notify.office_people([REVIEW, SCHEDULE])
+    for perm in (REVIEW, SCHEDULE):
+        holders = {u.pk for u in get_user_model().objects.filter(is_active=True, is_superuser=False) if u.has_perm(perm)}
+        assert office.get(perm, set()) == holders
+    assert direct.pk in office[REVIEW] and w.reviewer.pk in office[REVIEW] and SCHEDULE not in office
+
+    assert notify.unit_people([w.unit.pk, w.other_unit.pk]) == {w.unit.pk: {w.operator.pk, w.leader.pk},
+                                                                w.other_unit.pk: {w.other_operator.pk}}
+    assert notify.unit_people([w.unit.pk], roles=[Role.LEADER]) == {w.unit.pk: {w.leader.pk}}
+    assert notify.unit_people([]) == {}
+
+
+def test_the_tasks_to_announce_are_what_the_orm_finds(extended):
+    """`notify._unannounced` (written once as SQL) against the same question asked through the ORM:
+    the open tasks of these processes with no due date yet, and the node each came from."""
+    from django.db.models import OuterRef
+    from viewflow.workflow.models import Task
+
+    from workflow.process import process_of
+
+    w = extended
+    made = [w.declaration("returned"), w.declaration("submitted", unit=w.other_unit)]
+    processes = [process_of(d).pk for d in made]
+    TaskDeadline.objects.filter(task__process_id=processes[1]).delete()  # not announced yet: found again
+
+    def shape(rows):
+        return [(r.pk, r.flow_task, r.status, r.created, r.owner_id, r.owner_permission, r.process_id,
+                 notify._node_name(r.after)) for r in rows]
+
+    expected = (Task.objects.filter(process_id__in=processes, status__in=notify.OPEN, deadline__isnull=True)
+                .annotate(after=notify._gate_before(OuterRef("pk"))).order_by("pk"))
+    found = notify._unannounced(processes)
+    assert shape(found) == shape(expected) and len(found) == 1
+    assert notify._node_name(found[0].after) == "sealed" and found[0].flow_task == DeclarationFlow.review

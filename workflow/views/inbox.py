@@ -129,7 +129,7 @@ def task_page(request, task_pk: int):
     if task.owner_id is None:
         if request.method == "POST" and "claim" in request.POST:
             with DeclarationFlow.lock(task.process_id), transaction.atomic():
-                task.refresh_from_db()
+                task.refresh_from_db(from_queryset=Task.objects.select_related("process"))  # now locked: still open?
                 if task.owner_id is not None or task.status != STATUS.NEW:
                     messages.error(request, gettext("Someone else has just claimed this task."))
                     return redirect("workflow:inbox")
