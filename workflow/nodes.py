@@ -112,7 +112,9 @@ class ProcessRowLock:
     @contextmanager
     def __call__(self, flow_class, process_pk):
         rows = flow_class.process_class._default_manager.filter(pk=process_pk).select_for_update(nowait=True)
-        with transaction.atomic():
+        # The caller's transaction when there is one (no savepoint of its own: what fails inside
+        # rolls back with the caller's), else a new one.
+        with transaction.atomic(savepoint=False):
             for pause in (*self.pauses, None):
                 try:
                     with transaction.atomic():

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
-from django.db import transaction
 from django.db.models import Exists, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -128,7 +127,7 @@ def task_page(request, task_pk: int):
     node = task.flow_task
     if task.owner_id is None:
         if request.method == "POST" and "claim" in request.POST:
-            with DeclarationFlow.lock(task.process_id), transaction.atomic():
+            with DeclarationFlow.lock(task.process_id):  # the lock's transaction
                 task.refresh_from_db(from_queryset=Task.objects.select_related("process"))  # now locked: still open?
                 if task.owner_id is not None or task.status != STATUS.NEW:
                     messages.error(request, gettext("Someone else has just claimed this task."))
