@@ -187,13 +187,21 @@ def verdict(r: dict) -> str:
     return "MISS"
 
 
+def _floors(r: dict) -> str:
+    """Row 9's floors, measured in the same run: the bare list pages and the signed-in hello view."""
+    found = [f"{label} {r[key]['ops_s']:,.0f} req/s ({r[key + '_ratio']:.2f}× hello)"
+             for key, label in (("bare_pages", "bare list pages"), ("signed_in_hello", "hello signed in"))
+             if r.get(key)]
+    return f"; floors: {', '.join(found)}" if found else ""
+
+
 def table(rows: list[dict]) -> str:
     header = ("step", "path", "product", "bare baseline", "ratio", "target", "result", "peak RSS")
     lines = [" | ".join(header), " | ".join("---" for _ in header)]
     for r in rows:
         lines.append(" | ".join((
             r["step"], r["path"] + (f" ({r['note']})" if r.get("note") and not r["step"].startswith("5") else ""),
-            _fmt(r["product"]), _fmt(r["bare"]), "—" if r["ratio"] is None else f"{r['ratio']:.2f}×",
+            _fmt(r["product"]), _fmt(r["bare"]) + _floors(r), "—" if r["ratio"] is None else f"{r['ratio']:.2f}×",
             r["target"], verdict(r), f"{r['peak_rss_mb']} MiB",
         )))
     return "\n".join("| " + line + " |" for line in lines)
