@@ -29,6 +29,7 @@ class ModelColumns:
         quote = connection.ops.quote_name
         self.sql = ", ".join(f"{alias}.{quote(field.column)}" for field in self.fields)
         self.attnames = [field.attname for field in self.fields]
+        self.pk_position = self.fields.index(model._meta.pk)
         self._converters = []
         for position, field in enumerate(self.fields):
             col = field.get_col(alias)
@@ -45,6 +46,17 @@ class ModelColumns:
             for convert in converters:
                 values[position] = convert(values[position], col, connection)
         return self.model.from_db(connection.alias, self.attnames, values)
+
+
+def instances(row: Sequence, *groups: ModelColumns) -> tuple[list[Model | None], tuple]:
+    """The instances of `groups`, in order, from the start of `row` (None for a LEFT JOIN that found
+    no row: its primary key is null), and the rest of the row."""
+    found, start = [], 0
+    for group in groups:
+        values = row[start:start + len(group)]
+        start += len(group)
+        found.append(None if values[group.pk_position] is None else group.instance(values))
+    return found, tuple(row[start:])
 
 
 def in_list(values: Sequence) -> str:

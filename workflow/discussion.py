@@ -97,16 +97,12 @@ def _clean(body) -> str:
     return body
 
 
-def _lock(declaration_id: int) -> Declaration:
-    return locking.declaration_for_update(declaration_id)
-
-
 def comment_post(*, declaration: Declaration | int, by: User, body, office_only: bool = False,
                  now: dt.datetime | None = None) -> Posted:
     """Post a comment (or, for the office, an office-only note) on a declaration `by` may see."""
     pk = declaration.pk if isinstance(declaration, Declaration) else declaration
     with transaction.atomic():
-        locked = _lock(pk)
+        locked = locking.declaration_for_update(pk)
         if not can_view(by, locked):
             raise NotFound()
         if office_only and not is_office(by):
@@ -129,7 +125,7 @@ def comment_edit(*, comment: Comment | int, by: User, body, now: dt.datetime | N
     if found is None:
         raise NotFound(NOT_FOUND)
     with transaction.atomic():
-        locked = _lock(found)
+        locked = locking.declaration_for_update(found)
         current = Comment.objects.select_for_update().get(pk=pk)
         if not can_view(by, locked) or (current.office_only and not is_office(by)):
             raise NotFound(NOT_FOUND)

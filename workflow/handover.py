@@ -89,11 +89,6 @@ def _reason(reason: str, label: str) -> str:
     return reason
 
 
-def _lock(declaration_id) -> Declaration:
-    """The declaration's row, locked for the transaction (its audit chain head), with its process id."""
-    return locking.declaration_for_update(declaration_id)
-
-
 # ------------------------------------------------------------------ 代理: who acts for whom
 
 def holder_ids(person_id: int, today) -> RawSQL:
@@ -318,7 +313,7 @@ def task_transfer(*, task, to, by: User, reason: str = "") -> int:
     if found is None:
         raise NotFound(TASK_NOT_FOUND)
     with transaction.atomic():
-        locked = _lock(found.process.artifact_object_id)
+        locked = locking.declaration_for_update(found.process.artifact_object_id)
         if not can_view(by, locked):
             raise NotFound(TASK_NOT_FOUND)
         with process.locked({locked.pk: locked.process_pk}):
@@ -371,7 +366,7 @@ def copy_in(*, declaration, to, by: User, note: str = "") -> CopyIn:
     message; audited on the declaration's chain (`copy_in`). Refused: anyone who may not see that
     unit's declarations, oneself, someone already copied in."""
     with transaction.atomic():
-        locked = _lock(getattr(declaration, "pk", declaration))
+        locked = locking.declaration_for_update(declaration)
         if not can_view(by, locked):
             raise NotFound()
         if not may_copy_in(by, locked):

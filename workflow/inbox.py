@@ -22,13 +22,14 @@ from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
-from config.sql import ModelColumns, table_name
+from config.sql import ModelColumns, instances, table_name
 from units.models import Unit
 from units.roles import OPERATE, SEAL, Role
 from workflow.flows import DeclarationFlow
 from workflow.handover import holder_ids, principals_of
 from workflow.models import Declaration, TaskRow
 from workflow.permissions import OFFICE_PERMS, SEPARATED_STEPS, can_view, kept_on_user
+from workflow.process import key_values as process_key_values
 from workflow.selectors import (
     member_unit_ids,
     unit_ids_of,
@@ -293,18 +294,16 @@ def _task_row(pk: int) -> tuple[Task, Declaration]:
     """The task `pk` of the declaration flow, with its process and owner (as `select_related`), and
     its declaration's columns that visibility reads; Task.DoesNotExist when there is none."""
     sql, t, p, o, d = _task_statement()
-    flow_class = Process._meta.get_field("flow_class").get_db_prep_value(DeclarationFlow, connection)
+    flow_class, _content_type = process_key_values()
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk, flow_class])
         row = cursor.fetchone()
     if row is None:
         raise Task.DoesNotExist
-    ends = [len(t), len(t) + len(p), len(t) + len(p) + len(o)]
-    task = t.instance(row[:ends[0]])
-    Task._meta.get_field("process").set_cached_value(task, p.instance(row[ends[0]:ends[1]]))
-    owner = row[ends[1]:ends[2]]
-    Task._meta.get_field("owner").set_cached_value(task, o.instance(owner) if owner[0] is not None else None)
-    return task, d.instance(row[ends[2]:])
+    (task, process, owner, declaration), _rest = instances(row, t, p, o, d)
+    Task._meta.get_field("process").set_cached_value(task, process)
+    Task._meta.get_field("owner").set_cached_value(task, owner)
+    return task, declaration
 
 
 def _may_claim(user: User, task: Task, declaration: Declaration) -> bool:

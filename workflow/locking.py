@@ -2,7 +2,7 @@
 action's transaction, read with its programme and unit, its process's id (`process_pk`) and,
 given the actor, whether they substitute for anyone today (`by_substitutes`, for 代理).
 
-One statement written once per process (`workflow.sql`): the ORM built this one anew for every
+One statement written once per process (`config.sql`): the ORM built this one anew for every
 action, which cost more than reading it.
 """
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
 
-from config.sql import ModelColumns, table_name
+from config.sql import ModelColumns, instances, table_name
 from policies.models import Programme
 from units.models import Unit
+from workflow import process
 from workflow.errors import NotFound
 from workflow.models import Declaration, DeclarationProcess, Substitution
 
@@ -27,12 +27,12 @@ if TYPE_CHECKING:
 @cache
 def _statement(*, with_actor: bool) -> tuple[str, ModelColumns, ModelColumns, ModelColumns]:
     d, p, u = ModelColumns(Declaration, "d"), ModelColumns(Programme, "p"), ModelColumns(Unit, "u")
-    process = DeclarationProcess._meta
-    latest_process = (
+    key = DeclarationProcess._meta
+    latest_process = (  # as `process.id_of_process`
         f"(SELECT pr.id FROM {table_name(DeclarationProcess)} pr"
-        f" WHERE pr.{process.get_field('flow_class').column} = %s"
-        f" AND pr.{process.get_field('artifact_content_type').column} = %s"
-        f" AND pr.{process.get_field('artifact_object_id').column} = d.id ORDER BY pr.id DESC LIMIT 1)"
+        f" WHERE pr.{key.get_field('flow_class').column} = %s"
+        f" AND pr.{key.get_field('artifact_content_type').column} = %s"
+        f" AND pr.{key.get_field('artifact_object_id').column} = d.id ORDER BY pr.id DESC LIMIT 1)"
     )
     substitutes = (
         f", EXISTS (SELECT 1 FROM {table_name(Substitution)} s WHERE s.substitute_id = %s"
@@ -52,16 +52,10 @@ def _statement(*, with_actor: bool) -> tuple[str, ModelColumns, ModelColumns, Mo
 
 
 def _params(pk: int, by: User | None) -> list:
-    from workflow.flows import DeclarationFlow  # a real cycle: the flow's task pages call the services
-
-    process = DeclarationProcess._meta
-    params = [
-        process.get_field("flow_class").get_db_prep_value(DeclarationFlow, connection),
-        ContentType.objects.get_for_model(Declaration).pk,
-    ]
+    params = list(process.key_values())
     if by is not None:
         today = Substitution._meta.get_field("starts").get_db_prep_value(timezone.localdate(), connection)
-        # Only an active person substitutes (as `handover.substitutes_today`): no one has id 0.
+        # Only an active person substitutes (as `handover.principals_of`): no one has id 0.
         substitute = by.pk if (by.is_authenticated and by.is_active) else 0
         params += [substitute, today, today]
     return [*params, pk]
@@ -80,12 +74,9 @@ def declaration_for_update(declaration: Declaration | int | str, *, by: User | N
         row = cursor.fetchone()
     if row is None:
         raise NotFound()
-    declaration = d.instance(row[:len(d)])
-    programme = p.instance(row[len(d):len(d) + len(p)])
-    unit = u.instance(row[len(d) + len(p):len(d) + len(p) + len(u)])
+    (declaration, programme, unit), rest = instances(row, d, p, u)
     Declaration._meta.get_field("programme").set_cached_value(declaration, programme)
     Declaration._meta.get_field("unit").set_cached_value(declaration, unit)
-    rest = row[len(d) + len(p) + len(u):]
     declaration.process_pk = rest[0]
     if by is not None:
         declaration.by_substitutes = bool(rest[1])

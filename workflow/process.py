@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from functools import cache
 from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -38,6 +40,14 @@ def _flow():
     from workflow.flows import DeclarationFlow
 
     return DeclarationFlow
+
+
+@cache
+def key_values() -> tuple[str, int]:
+    """The declaration flow's processes' key as SQL written by hand compares it: the flow class as
+    stored, and the Declaration content type's id."""
+    flow_class = DeclarationProcess._meta.get_field("flow_class").get_db_prep_value(_flow(), connection)
+    return flow_class, ContentType.objects.get_for_model(Declaration).pk
 
 
 def _processes():

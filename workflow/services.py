@@ -122,10 +122,6 @@ def _pk(declaration: Declaration | int) -> int:
     return declaration.pk if isinstance(declaration, Declaration) else int(declaration)
 
 
-def _lock(declaration: Declaration | int, *, by: User | None = None) -> Declaration:
-    return locking.declaration_for_update(declaration, by=by)
-
-
 def _plain(value):
     """A field value as the audit trail stores it (model instances by primary key)."""
     return value.pk if hasattr(value, "_meta") else value
@@ -154,7 +150,7 @@ def _perform(
     spec = ACTIONS[action]
     try:
         with transaction.atomic():
-            locked = _lock(declaration, by=by)
+            locked = locking.declaration_for_update(declaration, by=by)
             authorize(by, action, locked)
             seen = declaration.state if isinstance(declaration, Declaration) else locked.state
             if seen != locked.state:
@@ -284,7 +280,7 @@ def declaration_update(*, declaration: Declaration | int, by: User, data: dict, 
     """Edit the 申报表 while drafted; the audit event lists every changed field. No task moves."""
     values = _clean_content(data)
     with transaction.atomic():
-        locked = _lock(declaration)
+        locked = locking.declaration_for_update(declaration)
         authorize(by, Action.EDIT, locked)
         if locked.state != State.DRAFTED:
             raise TransitionConflict(f"当前状态为“{_state_label(locked.state)}”，只有草稿可以修改。")
@@ -520,7 +516,7 @@ def evidence_upload(*, declaration: Declaration | int, by: User, uploads: Sequen
     """The unit adds evidence files (photos, PDFs) to its activity: checked, stored, audited, all or nothing."""
     checked = [evidence_files.inspect(upload) for upload in uploads]
     with evidence_files.files_kept_only_on_success(), transaction.atomic():
-        locked = _lock(declaration)
+        locked = locking.declaration_for_update(declaration)
         authorize(by, Action.UPLOAD_EVIDENCE, locked)
         if locked.state not in EVIDENCE_STATES:
             raise TransitionConflict(
@@ -557,7 +553,7 @@ EXEMPLARY_STATES = (State.SUMMARIZED, State.EVALUATED)
 def declaration_mark_exemplary(*, declaration: Declaration | int, by: User, exemplary: bool = True) -> Declaration:
     """The office marks (or unmarks) a summarized activity as exemplary experience."""
     with transaction.atomic():
-        locked = _lock(declaration)
+        locked = locking.declaration_for_update(declaration)
         authorize(by, Action.MARK_EXEMPLARY, locked)
         if locked.state not in EXEMPLARY_STATES:
             raise TransitionConflict(f"当前状态为“{_state_label(locked.state)}”，只有已总结的活动可以认定为典型经验。")
@@ -626,7 +622,7 @@ def task_release(*, task: int, by: User) -> int:
     if found is None:
         raise NotFound("未找到该任务，或您无权查看。")
     with transaction.atomic():
-        locked = _lock(found.process.artifact_object_id)
+        locked = locking.declaration_for_update(found.process.artifact_object_id)
         if not can_view(by, locked):
             raise NotFound("未找到该任务，或您无权查看。")
         with process.locked({locked.pk: locked.process_pk}):
