@@ -42,12 +42,16 @@ def _flow():
     return DeclarationFlow
 
 
-@cache
 def key_values() -> tuple[str, int]:
     """The declaration flow's processes' key as SQL written by hand compares it: the flow class as
-    stored, and the Declaration content type's id."""
-    flow_class = DeclarationProcess._meta.get_field("flow_class").get_db_prep_value(_flow(), connection)
-    return flow_class, ContentType.objects.get_for_model(Declaration).pk
+    stored, and the Declaration content type's id (from Django's own cache, which a database
+    flush clears)."""
+    return _flow_class_value(), ContentType.objects.get_for_model(Declaration).pk
+
+
+@cache
+def _flow_class_value() -> str:
+    return DeclarationProcess._meta.get_field("flow_class").get_db_prep_value(_flow(), connection)
 
 
 def _processes():
