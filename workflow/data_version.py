@@ -1,0 +1,112 @@
+"""The data version: one value in the shared cache that changes whenever the database changes.
+
+Signed-in pages are kept for the data version they were built from (`workflow.page_cache`), so
+a kept page is never older than the last write anyone made. Every statement that writes
+(INSERT, UPDATE, DELETE, DDL) through any Django connection — services, the admin, commands,
+jobs, hand-written SQL — is seen by a cursor wrapper installed on each new connection; unless
+it changed no row, the version changes when the write commits (at once outside a transaction). Writes to sessions and
+to django-axes' login records are left out: they happen on nearly every request, and no page
+shows them.
+
+A write in a transaction that has not committed yet also marks this thread's connection; the
+next page this thread serves gives the version a new value first (`current`). So a request
+never answers from a page kept before its own writes, even in a transaction that is still open
+(as in tests). A page whose building wrote anything is not kept (`page_cache`).
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from django.core.cache import cache
+from django.db import connections
+from django.db.backends.signals import connection_created
+
+from workflow.publication import new_version
+
+log = logging.getLogger(__name__)
+
+KEY = "private:data-version"
+# Statements that change data or schema; the table a write goes to, when a plain one names it.
+WRITE = re.compile(r"\s*(?:INSERT|UPDATE|DELETE|TRUNCATE|MERGE|COPY|CREATE|ALTER|DROP)\b", re.IGNORECASE)
+WITH_WRITE = re.compile(r"\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
+TARGET = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
+UNSEEN_TABLES = frozenset({"django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog"})
+DIRTY = "_data_version_dirty"  # on a connection: it wrote since the version last changed
+
+
+def is_seen_write(sql: str) -> bool:
+    """Whether `sql` changes what a page may show."""
+    if not (WRITE.match(sql) or WITH_WRITE.match(sql)):
+        return False
+    target = TARGET.match(sql)
+    return target is None or target.group(1).lower() not in UNSEEN_TABLES
+
+
+def change() -> None:
+    """Give the data version a new value (a cache outage is logged: pages then expire by age)."""
+    for connection in connections.all(initialized_only=True):
+        setattr(connection, DIRTY, False)
+    try:
+        cache.set(KEY, new_version(), timeout=None)
+    except Exception:  # noqa: BLE001 - the write has committed; the page cache's age limit still holds
+        log.exception("数据版本未能更新")
+
+
+def current() -> str:
+    """The data version, changed first if this thread wrote since it last changed."""
+    if wrote():
+        change()
+    version = cache.get(KEY)
+    if version is None:  # never set, or forgotten by the cache
+        cache.add(KEY, new_version(), timeout=None)
+        version = cache.get(KEY) or new_version()
+    return version
+
+
+def wrote() -> bool:
+    """Whether a connection of this thread wrote since the version last changed."""
+    return any(getattr(connection, DIRTY, False) for connection in connections.all(initialized_only=True))
+
+
+def _after_commit() -> None:
+    change()
+
+
+class WriteWatch:
+    """A cursor wrapper (Django's `execute_wrapper`): marks the connection and changes the
+    version when a write commits."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        # A write that changed no row (an UPDATE that matched nothing) changes no page. SQLite
+        # counts the rows of an INSERT … RETURNING only once they are read: such a write counts.
+        if isinstance(sql, str) and is_seen_write(sql) and (context["cursor"].rowcount != 0 or RETURNING.search(sql)):
+            self._wrote()
+        return result
+
+    def _wrote(self) -> None:
+        connection = self.connection
+        setattr(connection, DIRTY, True)
+        if not connection.in_atomic_block:
+            change()  # autocommit: the write is already committed
+        elif not any(func is _after_commit for _, func, _ in connection.run_on_commit):
+            connection.on_commit(_after_commit, robust=True)
+
+
+def watch(sender, connection, **kwargs) -> None:
+    """Install the wrapper on a new connection (the `connection_created` signal)."""
+    if not any(isinstance(wrapper, WriteWatch) for wrapper in connection.execute_wrappers):
+        # First in the list: `connection.execute_wrapper()` blocks (tests) pop the last one.
+        connection.execute_wrappers.insert(0, WriteWatch(connection))
+
+
+def install() -> None:
+    connection_created.connect(watch, dispatch_uid="workflow.data_version.watch")
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None:
+            watch(None, connection)
