@@ -85,8 +85,8 @@ def bare_mix(requests: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
 
 def mix() -> list[tuple[str, dict]]:
     """What logged-in people do, each as they would: a reviewer and a unit leader each read
-    their inbox, the declaration list and a declaration (session cookie), and an integrator
-    lists declarations through the API (token)."""
+    their inbox, the declaration list and a declaration (session and CSRF cookies, as a browser
+    sends them), and an integrator lists declarations through the API (token)."""
     from django.conf import settings
     from django.test import Client
     from rest_framework.authtoken.models import Token
@@ -101,7 +101,8 @@ def mix() -> list[tuple[str, dict]]:
         user = who[name]
         client = Client()
         client.force_login(user)
-        cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"}
+        client.get("/declarations/")  # a browser holds the CSRF cookie from its first page on
+        cookie = {"Cookie": "; ".join(f"{name}={client.cookies[name].value}" for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME))}
         first = declarations_visible_to(user).filter(programme__code=CURRENT).order_by("pk").first()
         Token.objects.filter(user=user).delete()
         token = {"Authorization": f"Token {Token.objects.create(user=user).key}"}

@@ -217,8 +217,15 @@ elif not DEBUG and (len(AUDIT_ANCHOR_KEY) < 32 or AUDIT_ANCHOR_KEY == SECRET_KEY
 # in front of the server may keep it without asking again.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "86400"))
 PUBLIC_MAX_AGE = int(os.environ.get("PUBLIC_MAX_AGE", "60"))
-# How many public pages each server process also keeps in its own memory (gongkai.cache.RecentPages).
+# How many public pages each server process also keeps in its own memory (workflow.recent_pages).
 PUBLIC_RECENT_PAGES = int(os.environ.get("PUBLIC_RECENT_PAGES", "200"))
+
+# Signed-in pages read most (the inbox, the declaration list and page, the API list) are kept per
+# person and session for the data version they were built from (workflow.page_cache): any write
+# gives a new version, so a kept page is never older than the last change. Kept at most this many
+# seconds (what depends on time alone, e.g. a token's expiry, is at most this late); 0 turns it off.
+PRIVATE_CACHE_SECONDS = int(os.environ.get("PRIVATE_CACHE_SECONDS", "60"))
+PRIVATE_RECENT_PAGES = int(os.environ.get("PRIVATE_RECENT_PAGES", "200"))
 
 # JSON API under /api/ (DESIGN §8): token or session, authenticated by default, errors
 # from workflow.errors mapped to 400/403/404/409 by one handler.

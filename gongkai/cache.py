@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -34,6 +32,7 @@ from django.utils.text import compress_string
 from django.views.decorators.http import require_safe
 
 from workflow import publication, version_watch
+from workflow.recent_pages import RecentPages
 
 # The headers of a built page that are kept with it (the others are made at each answer).
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Location")
@@ -41,37 +40,6 @@ CACHED_STATUSES = (200, 301, 302, 404)
 # Pages, feeds and sitemaps are kept gzipped too; the XLSX is a ZIP already.
 COMPRESSED_TYPES = ("text/", "application/json", "application/xml", "application/rss+xml", "application/feed+json")
 COMPRESS_FROM_BYTES = 1024
-
-
-class RecentPages:
-    """The pages this process answered last, one per address, as kept in the shared cache.
-
-    A page is kept with the key of the versions it was built for and given back only for that
-    key, so a kept page is never stale: a change gives its scopes new versions (read at every
-    request: `versions`), therefore a new key, and the address's next page replaces it. Keeping
-    them saves reading a page of up to a few hundred kilobytes from Redis and unpickling it on
-    every answer. Bounded by count (least recently used goes) and by the entry's own expiry.
-    """
-
-    def __init__(self, size: int):
-        self.size = size
-        self._pages: OrderedDict[str, tuple[str, dict]] = OrderedDict()  # address -> (key, entry)
-        self._lock = threading.Lock()  # threaded servers (runserver, gthread) share one process
-
-    def get(self, address: str, key: str) -> dict | None:
-        with self._lock:
-            found = self._pages.get(address)
-            if found is None or found[0] != key or found[1]["expires"] < time.time():
-                return None
-            self._pages.move_to_end(address)
-            return found[1]
-
-    def put(self, address: str, key: str, entry: dict) -> None:
-        with self._lock:
-            self._pages[address] = (key, entry)
-            self._pages.move_to_end(address)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
 
 
 recent = RecentPages(settings.PUBLIC_RECENT_PAGES)

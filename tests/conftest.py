@@ -71,6 +71,13 @@ def _fast_password_hashing():
     yield
 
 
+@pytest.fixture
+def pages_built(settings):
+    """Every signed-in page is built, none answered from the page cache (workflow.page_cache): for
+    tests that read a built page's template context or count its statements."""
+    settings.PRIVATE_CACHE_SECONDS = 0
+
+
 @pytest.fixture(autouse=True)
 def _password_only_logins(settings):
     """People log in with their password alone, as in the demo; the second factor has its own

@@ -183,7 +183,7 @@ def test_a_logged_in_visitor_gets_the_same_page_as_everyone(client, world, plann
 def test_a_process_keeps_one_page_per_address_and_never_past_its_expiry():
     import time
 
-    from gongkai.cache import RecentPages
+    from workflow.recent_pages import RecentPages
 
     pages = RecentPages(size=10)
     old, new = {"expires": time.time() + 60}, {"expires": time.time() + 60}

@@ -221,6 +221,7 @@ def tab_units(client, url, **query) -> list[str]:
     return [row.unit_name for row in response.context["rows"]]
 
 
+@pytest.mark.usefixtures("pages_built")
 def test_the_reviewers_queue_filters_and_sorts_by_the_lists_names_kept_in_the_address(client, world, four):
     login(client, world.reviewer)
 

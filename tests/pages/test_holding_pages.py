@@ -135,6 +135,7 @@ def test_a_survey_needs_its_responses_count(client, world, media_root):
     assert Declaration.objects.get(pk=declaration.pk).form_facts == {"responses": 312}
 
 
+@pytest.mark.usefixtures("pages_built")
 def test_holding_outside_the_scheduled_month_is_accepted_and_flagged_for_the_office(client, world, django_assert_num_queries):
     declaration = world.declaration("scheduled")  # May
     login(client, world.scheduler)

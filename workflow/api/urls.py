@@ -2,13 +2,14 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from workflow import page_cache
 from workflow.actions import TRANSITIONS
 from workflow.api import discussion, programmes, views
 
 app_name = "api"
 
 urlpatterns = [
-    path("declarations/", views.DeclarationListView.as_view(), name="declarations"),
+    path("declarations/", page_cache.kept(views.DeclarationListView.as_view()), name="declarations"),
     path("declarations/bulk/approve/", discussion.BulkApproveView.as_view(), name="declarations-bulk-approve"),
     path("declarations/bulk/return/", discussion.BulkReturnView.as_view(), name="declarations-bulk-return"),
     path("declarations/<int:pk>/", views.DeclarationDetailView.as_view(), name="declaration"),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
 from policies.models import Programme
-from workflow import forms, handover, inbox, reports, services
+from workflow import forms, handover, inbox, page_cache, reports, services
 from workflow.actions import ACTIONS, Action, Reason
 from workflow.errors import RuleViolation, TransitionConflict
 from workflow.exports import XLSX
@@ -116,6 +116,7 @@ def _sort_headers(query, current: str) -> list[dict]:
 
 
 @login_required
+@page_cache.kept
 def declaration_list(request):
     programme = current_programme()
     page, found = declaration_list_page(request.user, programme=programme, query=request.GET, number=request.GET.get("page"))
@@ -151,6 +152,7 @@ def declaration_list_xlsx(request):
 
 
 @login_required
+@page_cache.kept
 @service_errors
 def declaration_detail(request, pk: int):
     declaration = declaration_get(request.user, pk)

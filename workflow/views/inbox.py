@@ -21,7 +21,7 @@ from viewflow.workflow.status import STATUS
 
 from policies.reminders import light
 from policies.selectors import current_programmes
-from workflow import inbox, services
+from workflow import inbox, page_cache, services
 from workflow.errors import TransitionConflict
 from workflow.filters import TaskRowFilter
 from workflow.flows import DeclarationFlow
@@ -95,23 +95,27 @@ def may_start(user) -> bool:
 
 
 @login_required
+@page_cache.kept
 def inbox_page(request):
     """The landing page: 待办, or 待领取 when only the queue holds work (a leader's seal)."""
     return _inbox(request, "inbox", landing=True)
 
 
 @login_required
+@page_cache.kept
 def inbox_tab_page(request):
     """The 待办 tab itself, even when it is empty."""
     return _inbox(request, "inbox")
 
 
 @login_required
+@page_cache.kept
 def queue_page(request):
     return _inbox(request, "queue")
 
 
 @login_required
+@page_cache.kept
 def done_page(request):
     return _inbox(request, "done")
 
