@@ -356,6 +356,10 @@ if CACHE_URL:
         raise ImproperlyConfigured(f"CACHE_URL 须为 redis://主机:端口/库号，现为 {CACHE_URL!r}。")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
                           "KEY_PREFIX": "themeday", "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
+    # Sessions stay in the database and are read through Redis (Django's cached_db): a signed-in
+    # request reads its session without a statement. Not with the local-memory cache, which
+    # another process would not see a logout in.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

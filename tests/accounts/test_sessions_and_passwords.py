@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth import password_validation
 from django.contrib.sessions.backends import db as session_db
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -39,6 +40,19 @@ def test_a_session_ends_after_thirty_idle_minutes(client, world, clock):
     clock(30.5)
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_the_idle_limit_holds_where_the_store_still_keeps_the_session(client, world, clock):
+    """Under cached_db (CACHE_URL) Redis's time to live expires a session: the limit does not
+    depend on it, the session's own last renewal is checked too."""
+    client.post("/login/", {"username": "edu-op", "password": PASSWORD})
+    Session.objects.filter(pk=client.session.session_key).update(expire_date=timezone.now() + dt.timedelta(days=1))
+
+    clock(30.5)
+    response = client.get("/")
+
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert client.get("/declarations/").status_code == 302  # the session itself is gone
 
 
 def test_each_request_renews_the_session(client, world, clock):

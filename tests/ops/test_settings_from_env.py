@@ -64,6 +64,12 @@ def test_the_cache_is_redis_when_cache_url_is_set_and_memory_otherwise():
     assert shared["BACKEND"] == "django.core.cache.backends.redis.RedisCache" and shared["LOCATION"] == "redis://127.0.0.1:6379/2"
 
 
+def test_sessions_are_read_through_redis_only_when_every_server_shares_it():
+    assert settings_of({}, "SESSION_ENGINE")["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+    shared = settings_of({"CACHE_URL": "redis://127.0.0.1:6379/2"}, "SESSION_ENGINE")["SESSION_ENGINE"]
+    assert shared == "django.contrib.sessions.backends.cached_db"  # still kept in the database
+
+
 def test_production_static_files_are_compressed_with_hashed_names():
     storages = settings_of(PRODUCTION, "STORAGES")["STORAGES"]
     assert storages["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
