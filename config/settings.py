@@ -223,8 +223,10 @@ PUBLIC_RECENT_PAGES = int(os.environ.get("PUBLIC_RECENT_PAGES", "200"))
 # Signed-in pages read most (the inbox, the declaration list and page, the API list) are kept per
 # person and session for the data version they were built from (workflow.page_cache): any write
 # gives a new version, so a kept page is never older than the last change. Kept at most this many
-# seconds (what depends on time alone, e.g. a token's expiry, is at most this late); 0 turns it off.
-PRIVATE_CACHE_SECONDS = int(os.environ.get("PRIVATE_CACHE_SECONDS", "60"))
+# seconds (what depends on the clock alone, such as the inbox's "3 小时前", is at most this late);
+# 0 turns it off. On by default only with a shared cache (CACHE_URL): each process's own memory
+# would not see another process's writes.
+PRIVATE_CACHE_SECONDS = int(os.environ.get("PRIVATE_CACHE_SECONDS", "60" if os.environ.get("CACHE_URL") else "0"))
 PRIVATE_RECENT_PAGES = int(os.environ.get("PRIVATE_RECENT_PAGES", "200"))
 
 # JSON API under /api/ (DESIGN §8): token or session, authenticated by default, errors
@@ -356,10 +358,10 @@ if CACHE_URL:
         raise ImproperlyConfigured(f"CACHE_URL 须为 redis://主机:端口/库号，现为 {CACHE_URL!r}。")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
                           "KEY_PREFIX": "themeday", "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
-    # Sessions stay in the database and are read through Redis (Django's cached_db): a signed-in
-    # request reads its session without a statement. Not with the local-memory cache, which
-    # another process would not see a logout in.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Sessions stay in the database and are read through Redis (Django's cached_db, going on
+    # without Redis: accounts.session_store): a signed-in request reads its session without a
+    # statement. Not with the local-memory cache, which another process would not see a logout in.
+    SESSION_ENGINE = "accounts.session_store"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -71,6 +71,13 @@ def _fast_password_hashing():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _pages_kept(settings):
+    """Signed-in pages are kept in every test, as in production (workflow.page_cache): the suite
+    runs in one process, whose memory cache every request shares as servers share Redis."""
+    settings.PRIVATE_CACHE_SECONDS = 60
+
+
 @pytest.fixture
 def pages_built(settings):
     """Every signed-in page is built, none answered from the page cache (workflow.page_cache): for

@@ -13,8 +13,8 @@ class RecentPages:
     """The pages this process answered last, one per address, as kept in the shared cache.
 
     A page is kept with the key of the versions it was built for and given back only for that
-    key, so a kept page is never stale: a change gives its scopes new versions (read at every
-    request: `versions`), therefore a new key, and the address's next page replaces it. Keeping
+    key, so a kept page is never stale: a change gives new versions (read at every request),
+    therefore a new key, and the address's next page replaces it. Keeping
     them saves reading a page of up to a few hundred kilobytes from Redis and unpickling it on
     every answer. Bounded by count (least recently used goes) and by the entry's own expiry.
     """

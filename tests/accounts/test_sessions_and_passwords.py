@@ -123,3 +123,20 @@ def test_the_admin_refuses_a_weak_password_for_a_new_person(client, db):
         "username": "newbie", "password1": "12345678", "password2": "12345678", "usable_password": "true",
     }).content.decode()
     assert "密码必须同时包含字母、数字和符号" in page
+
+
+UNREACHABLE_REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0",
+                                 "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+
+
+@pytest.mark.django_db
+def test_sessions_read_through_redis_go_on_from_the_database_while_redis_is_down(settings):
+    from accounts.session_store import SessionStore
+
+    settings.CACHES = UNREACHABLE_REDIS
+    session = SessionStore()
+    session["who"] = "edu-op"
+    session.save()  # into the database; Redis is not there
+
+    assert Session.objects.filter(pk=session.session_key).exists()
+    assert SessionStore(session.session_key)["who"] == "edu-op"  # read back from the database

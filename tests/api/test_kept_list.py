@@ -58,3 +58,18 @@ def test_without_a_token_the_api_answers_401_after_lists_were_kept(api, world):
     api(world.operator).get(API_LIST)
 
     assert api().get(API_LIST).status_code == 401
+
+
+def test_an_answer_for_a_session_is_never_kept_under_another_authorization_header(world):
+    """A session-signed API request that also sends a header the token authentication skips
+    (`Bearer …`) is not kept under that header: someone else sending it gets 401."""
+    from django.test import Client
+
+    world.declaration("drafted", theme="惠企政策面对面")
+    signed_in = Client(HTTP_AUTHORIZATION="Bearer undefined")
+    signed_in.force_login(world.operator)
+    assert signed_in.get(API_LIST).status_code == 200
+
+    stranger = Client(HTTP_AUTHORIZATION="Bearer undefined").get(API_LIST)
+
+    assert stranger.status_code in (401, 403) and "惠企政策面对面" not in stranger.content.decode()

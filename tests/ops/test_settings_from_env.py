@@ -19,7 +19,7 @@ print(json.dumps({name: getattr(settings, name, None) for name in %r}, default=s
 
 def start(env: dict, *names: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "TRUSTED_PROXY",
-                                                                "PLAIN_HTTP", "CACHE_URL", "TWO_FACTOR_ROLES"}}
+                                                                "PLAIN_HTTP", "CACHE_URL", "TWO_FACTOR_ROLES", "PRIVATE_CACHE_SECONDS"}}
     return subprocess.run([sys.executable, "-c", SHOW % (names,)], cwd=ROOT, capture_output=True, text=True,
                           env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env}, timeout=60)
 
@@ -64,10 +64,17 @@ def test_the_cache_is_redis_when_cache_url_is_set_and_memory_otherwise():
     assert shared["BACKEND"] == "django.core.cache.backends.redis.RedisCache" and shared["LOCATION"] == "redis://127.0.0.1:6379/2"
 
 
+def test_signed_in_pages_are_kept_only_when_every_process_shares_the_cache():
+    assert settings_of({}, "PRIVATE_CACHE_SECONDS")["PRIVATE_CACHE_SECONDS"] == 0
+    assert settings_of({"CACHE_URL": "redis://127.0.0.1:6379/2"}, "PRIVATE_CACHE_SECONDS")["PRIVATE_CACHE_SECONDS"] == 60
+    assert settings_of({"PRIVATE_CACHE_SECONDS": "0", "CACHE_URL": "redis://127.0.0.1:6379/2"},
+                       "PRIVATE_CACHE_SECONDS")["PRIVATE_CACHE_SECONDS"] == 0
+
+
 def test_sessions_are_read_through_redis_only_when_every_server_shares_it():
     assert settings_of({}, "SESSION_ENGINE")["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
     shared = settings_of({"CACHE_URL": "redis://127.0.0.1:6379/2"}, "SESSION_ENGINE")["SESSION_ENGINE"]
-    assert shared == "django.contrib.sessions.backends.cached_db"  # still kept in the database
+    assert shared == "accounts.session_store"  # Django's cached_db: still kept in the database
 
 
 def test_production_static_files_are_compressed_with_hashed_names():

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -138,11 +139,11 @@ def test_a_one_time_notice_is_shown_once_then_the_page_is_kept_again(client, wor
     client.post(f"/declarations/{declaration.pk}/cancel/", {"reason": "重复申报"})  # not confirmed: nothing saved
     shown = client.get(url).content.decode()
     after, _ = ask(client, url)
-    kept_again = ask(client, url)[1]
+    read_again = ask(client, url)[1]
 
     assert CONFIRM_MISSING in shown
     assert CONFIRM_MISSING not in after.content.decode()
-    assert not kept_again
+    assert not read_again  # kept again
     assert Declaration.objects.get(pk=declaration.pk).state == "submitted"
 
 
@@ -174,3 +175,18 @@ def test_the_public_is_sent_to_the_login_page_after_pages_were_kept(client, worl
     response, read = ask(client, "/declarations/")
 
     assert response.status_code == 302 and response["Location"].startswith("/login/") and not read
+
+
+def test_a_shared_authorization_header_never_shares_a_page(world):
+    """A proxy in front of the site may send one login (HTTP basic) for everyone: pages are not
+    kept for an Authorization header that is not an API token."""
+    world.declaration("drafted", theme="惠企政策面对面")
+    shared = "Basic Zm9vOmJhcg=="
+    first, second = Client(HTTP_AUTHORIZATION=shared), Client(HTTP_AUTHORIZATION=shared)
+    login(first, world.operator)
+    login(second, world.other_operator)
+    warm(first, "/declarations/")
+
+    response, read = ask(second, "/declarations/")
+
+    assert read and "惠企政策面对面" not in response.content.decode()

@@ -24,6 +24,9 @@ pytestmark = pytest.mark.django_db
     ("WITH rows AS (SELECT 1) SELECT * FROM rows", False),
     ('UPDATE "django_session" SET "expire_date" = %s', False),
     ('INSERT INTO "axes_accessattempt" ("username") VALUES (%s)', False),
+    ('/* from a tool */ UPDATE "units_unit" SET "name" = %s', True),
+    ('-- a note\nDELETE FROM "workflow_comment"', True),
+    (object(), True),  # not a plain string (psycopg's composed SQL): counted, to be safe
 ])
 def test_which_statements_change_the_version(sql, seen):
     assert data_version.is_seen_write(sql) is seen
@@ -83,3 +86,18 @@ def test_a_real_commit_changes_the_version_and_a_rollback_does_not_keep_it(audit
     assert committed != before
     assert after_rollback == committed  # nothing committed: the version waits
     assert data_version.current() != committed  # this thread wrote: its next page is built anew
+
+
+def test_a_version_that_could_not_be_written_is_tried_again_before_the_next_page(monkeypatch):
+    before = data_version.current()
+    Unit.objects.create(code="kf-x", name="开福区某局")
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis 不可用")
+
+    with monkeypatch.context() as m:
+        m.setattr(data_version.cache, "set", down)
+        data_version.change()  # logged, not raised
+    assert data_version.wrote()  # still marked: the next page changes it
+
+    assert data_version.current() != before
