@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from notifications.models import Message, Reminder
 from tests.factories import BEFORE_DEADLINE, UnitFactory, person
@@ -64,7 +65,7 @@ def test_a_waiting_review_reminds_the_reviewers_and_a_waiting_unit_task_is_copie
     w = addressed
     submitted = w.declaration("submitted")
     returned = w.declaration("returned", unit=w.other_unit)
-    opened = Declaration.objects.get(pk=submitted.pk).updated_at.date()
+    opened = timezone.localdate(Declaration.objects.get(pk=submitted.pk).updated_at)  # the district's day, as the scan counts
     three, five = _working_days_after(opened, 3), _working_days_after(opened, 5)
     assert reminders.send_reminders(today=three)["task"] == 2
     assert reminded(w.reviewer)[0].startswith("催办：《惠企政策面对面》审核已等待3个工作日")
@@ -241,7 +242,7 @@ def test_the_催办_scan_reads_any_number_of_waiting_tasks_in_the_same_statement
 
     w = addressed
     first = w.declaration("submitted")
-    three = _working_days_after(Declaration.objects.get(pk=first.pk).updated_at.date(), 3)
+    three = _working_days_after(timezone.localdate(Declaration.objects.get(pk=first.pk).updated_at), 3)
 
     def scan() -> tuple[int, int]:
         with CaptureQueriesContext(connection) as queries:
