@@ -80,10 +80,6 @@ def wrote() -> bool:
     return any(getattr(connection, DIRTY, False) for connection in connections.all(initialized_only=True))
 
 
-def _after_commit() -> None:
-    change()
-
-
 class WriteWatch:
     """A cursor wrapper (Django's `execute_wrapper`): marks the connection and changes the
     version when a write commits."""
@@ -106,8 +102,8 @@ class WriteWatch:
             if connection.get_autocommit():
                 change()  # autocommit: the write is already committed
             # (manual transactions: the mark makes this thread's next page change the version)
-        elif not any(func is _after_commit for _, func, _ in connection.run_on_commit):
-            connection.on_commit(_after_commit, robust=True)
+        elif not any(func is change for _, func, _ in connection.run_on_commit):
+            connection.on_commit(change, robust=True)
 
 
 def watch(sender, connection, **kwargs) -> None:
@@ -118,7 +114,5 @@ def watch(sender, connection, **kwargs) -> None:
 
 
 def install() -> None:
+    """At app start, before any connection is opened."""
     connection_created.connect(watch, dispatch_uid="workflow.data_version.watch")
-    for connection in connections.all(initialized_only=True):
-        if connection.connection is not None:
-            watch(None, connection)

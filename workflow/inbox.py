@@ -29,7 +29,7 @@ from workflow.flows import DeclarationFlow
 from workflow.handover import holder_ids, principals_of
 from workflow.models import Declaration, TaskRow
 from workflow.permissions import OFFICE_PERMS, SEPARATED_STEPS, can_view, kept_on_user
-from workflow.process import key_values as process_key_values
+from workflow.process import flow_class_value
 from workflow.selectors import (
     member_unit_ids,
     unit_ids_of,
@@ -294,9 +294,8 @@ def _task_row(pk: int) -> tuple[Task, Declaration]:
     """The task `pk` of the declaration flow, with its process and owner (as `select_related`), and
     its declaration's columns that visibility reads; Task.DoesNotExist when there is none."""
     sql, t, p, o, d = _task_statement()
-    flow_class, _content_type = process_key_values()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk, flow_class])
+        cursor.execute(sql, [pk, flow_class_value()])
         row = cursor.fetchone()
     if row is None:
         raise Task.DoesNotExist

@@ -46,11 +46,12 @@ def key_values() -> tuple[str, int]:
     """The declaration flow's processes' key as SQL written by hand compares it: the flow class as
     stored, and the Declaration content type's id (from Django's own cache, which a database
     flush clears)."""
-    return _flow_class_value(), ContentType.objects.get_for_model(Declaration).pk
+    return flow_class_value(), ContentType.objects.get_for_model(Declaration).pk
 
 
 @cache
-def _flow_class_value() -> str:
+def flow_class_value() -> str:
+    """The declaration flow's class as its processes store it."""
     return DeclarationProcess._meta.get_field("flow_class").get_db_prep_value(_flow(), connection)
 
 
